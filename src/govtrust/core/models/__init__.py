@@ -1,0 +1,6 @@
+"""core's models, one module per concern; import them here so Django sees them."""
+
+from govtrust.core.models.audit import AccessLog, ObjectChange
+from govtrust.core.models.regions import Region
+
+__all__ = ["AccessLog", "ObjectChange", "Region"]
