@@ -103,7 +103,9 @@ class ProtectedIdentity(models.Model):
 class CivilServant(ProtectedIdentity):
     """A civil servant (公务员) serving in a government body."""
 
-    agency = models.ForeignKey(Agency, verbose_name=_("所在单位"), on_delete=models.PROTECT, related_name="civil_servants")
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("所在单位"), on_delete=models.PROTECT, related_name="civil_servants"
+    )
     position = models.CharField(_("职务"), max_length=100, blank=True)
     start_date = models.DateField(_("任职日期"), null=True, blank=True)
     end_date = models.DateField(_("离任日期"), null=True, blank=True)
