@@ -50,3 +50,22 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.username
+
+    def data_scope(self, action: str) -> DataScope | None:
+        """The widest scope any of the user's roles grants for `action`; None when not granted.
+
+        Scoped QuerySets (`visible_to(user)`) call this; superusers see everything.
+        """
+        if not self.is_active:
+            return None
+        if self.is_superuser:
+            return DataScope.ALL
+        granted = [role.grants.get(action) for role in self.roles.all()]
+        for scope in SCOPE_ORDER:
+            if scope in granted:
+                return scope
+        return None
+
+
+# Widest first: when two roles grant the same action, the wider scope wins.
+SCOPE_ORDER = [DataScope.ALL, DataScope.UNIT_AND_BELOW, DataScope.UNIT, DataScope.SELF]
