@@ -33,3 +33,10 @@ def browser_type_launch_args(browser_type_launch_args):  # type: ignore[no-untyp
             "--no-first-run",
         ],
     }
+
+
+def pytest_report_header(config):  # type: ignore[no-untyped-def]
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    return f"GovTrust database: {db['ENGINE'].rsplit('.', 1)[-1]} {db.get('HOST') or db['NAME']}"
