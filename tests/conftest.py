@@ -33,3 +33,13 @@ def browser_type_launch_args(browser_type_launch_args):  # type: ignore[no-untyp
             "--no-first-run",
         ],
     }
+
+
+@pytest.fixture(autouse=True)
+def _fresh_calendar_cache():
+    """Each test reads the holiday calendar afresh: a cached one could hold a rolled-back test's CalendarYear."""
+    from govtrust.core.periods import invalidate_calendar
+
+    invalidate_calendar()
+    yield
+    invalidate_calendar()
