@@ -53,7 +53,9 @@ def build() -> dict[str, Any]:
             "全国统一放假安排：holidays 为通知所列放假日期（含与周末连休的日期），"
             "workdays 为调休上班的周六、周日。未列出的日期：周一至周五为工作日，周六、周日为休息日。"
         ),
-        "legal_basis": "《全国年节及纪念日放假办法》；《国务院关于职工工作时间的规定》；国务院办公厅每年的部分节假日安排通知",
+        "legal_basis": (
+            "《全国年节及纪念日放假办法》；《国务院关于职工工作时间的规定》；国务院办公厅每年的部分节假日安排通知"
+        ),
         "source": f"chinesecalendar {getattr(chinese_calendar, '__version__', '?')}（scripts/export_holidays.py 生成）",
         "years": {
             str(year): {

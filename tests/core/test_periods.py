@@ -152,9 +152,7 @@ def test_working_days_between_counts_the_days_after_a_up_to_and_including_b(cal)
 
 def test_working_days_between_across_years_matches_the_oracle(cal):
     a, b = D(2023, 11, 15), D(2025, 2, 10)
-    expected = sum(
-        1 for i in range(1, (b - a).days + 1) if chinese_calendar.is_workday(a + datetime.timedelta(days=i))
-    )
+    expected = sum(1 for i in range(1, (b - a).days + 1) if chinese_calendar.is_workday(a + datetime.timedelta(days=i)))
     assert cal.working_days_between(a, b) == expected
 
 

@@ -40,7 +40,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 PACKAGED_FILE = Path(__file__).resolve().parent / "rules" / "holidays" / "cn.json"
@@ -174,9 +174,7 @@ class Calendar:
         missing = self.missing_years(start + datetime.timedelta(days=1), end)
         return Deadline(end, bool(missing), _basis(n, PeriodUnit.WORKING_DAY, rule, rolled=False, missing=missing))
 
-    def add_days(
-        self, start: datetime.date, n: int, *, roll_to_working_day: bool = True, rule: str = ""
-    ) -> Deadline:
+    def add_days(self, start: datetime.date, n: int, *, roll_to_working_day: bool = True, rule: str = "") -> Deadline:
         """A period of n days from `start` (《民法典》第二百零一条).
 
         The start day is not counted: the period runs from start+1 to start+n inclusive, so its last day is
@@ -187,9 +185,7 @@ class Calendar:
         _check_n(n)
         return self._finish(start + datetime.timedelta(days=n), n, PeriodUnit.DAY, roll_to_working_day, rule)
 
-    def add_months(
-        self, start: datetime.date, n: int, *, roll_to_working_day: bool = True, rule: str = ""
-    ) -> Deadline:
+    def add_months(self, start: datetime.date, n: int, *, roll_to_working_day: bool = True, rule: str = "") -> Deadline:
         """A period of n months from `start` (《民法典》第二百零一、二百零二条).
 
         The last day is the day of the final month with the same number as `start` (1月15日 + 1个月 = 2月15日);
@@ -199,9 +195,7 @@ class Calendar:
         _check_n(n)
         return self._finish(_shift_months(start, n), n, PeriodUnit.MONTH, roll_to_working_day, rule)
 
-    def add_years(
-        self, start: datetime.date, n: int, *, roll_to_working_day: bool = True, rule: str = ""
-    ) -> Deadline:
+    def add_years(self, start: datetime.date, n: int, *, roll_to_working_day: bool = True, rule: str = "") -> Deadline:
         """A period of n years from `start`: as `add_months` with 12·n months (2024-02-29 + 1年 = 2025-02-28)."""
         _check_n(n)
         return self._finish(_shift_months(start, 12 * n), n, PeriodUnit.YEAR, roll_to_working_day, rule)
@@ -251,6 +245,14 @@ _UNIT_TEXT = {
 
 
 def _basis(n: int, unit: PeriodUnit, rule: str, *, rolled: bool, missing: list[int]) -> str:
+    return _basis_text(get_language(), n, unit, rule, rolled, tuple(missing))
+
+
+# Memoised per language: translating on every call was most of the cost of 100k deadlines.
+@lru_cache(maxsize=4096)
+def _basis_text(
+    language: str | None, n: int, unit: PeriodUnit, rule: str, rolled: bool, missing: tuple[int, ...]
+) -> str:
     text = str(_UNIT_TEXT[unit]) % {"n": n}
     if rule:
         text += gettext("（%(rule)s）") % {"rule": rule}
