@@ -248,7 +248,7 @@ def test_a_year_cannot_be_deleted_in_the_admin(client, admin_user):
     assert CalendarYear.objects.filter(pk=row.pk).exists()
 
 
-# --- console -----------------------------------------------------------------------------------------------------------
+# --- console --------------------------------------------------------------------------------------------------------
 
 
 @pytest.mark.django_db
