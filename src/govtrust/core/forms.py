@@ -34,7 +34,7 @@ class _CodeField(forms.CharField):
         raise NotImplementedError
 
     def to_python(self, value: Any) -> str:
-        return normalise_code(super().to_python(value))
+        return normalise_code(super().to_python(value) or "")
 
     def validate(self, value: str) -> None:
         super().validate(value)

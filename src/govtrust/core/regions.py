@@ -45,7 +45,11 @@ class RowError:
     def __str__(self) -> str:
         if self.row == 0:
             return _("文件：%(reason)s") % {"reason": self.reason}
-        return _("第%(row)d行 %(column)s 列：%(reason)s") % {"row": self.row, "column": self.column, "reason": self.reason}
+        return _("第%(row)d行 %(column)s 列：%(reason)s") % {
+            "row": self.row,
+            "column": self.column,
+            "reason": self.reason,
+        }
 
 
 class RegionImportError(Exception):

@@ -172,9 +172,7 @@ def region_import(*, actor: Any, rows: Sequence[RegionRow]) -> RegionImportResul
         if parent is None:
             errors.append(RowError(row.row, column, _("上级区划“%(c)s”不存在") % {"c": parent_code}))
         elif parent.level != RegionLevel.COUNTY:
-            errors.append(
-                RowError(row.row, column, _("上级区划“%(c)s”不是县级单位或功能区") % {"c": parent_code})
-            )
+            errors.append(RowError(row.row, column, _("上级区划“%(c)s”不是县级单位或功能区") % {"c": parent_code}))
         if code in existing and existing[code].level != RegionLevel.TOWNSHIP:
             errors.append(RowError(row.row, "code", _("代码%(c)s已被非乡级区划使用") % {"c": code}))
     if errors:
@@ -212,4 +210,3 @@ def region_import(*, actor: Any, rows: Sequence[RegionRow]) -> RegionImportResul
             after={"created": result.created, "updated": changes},
         )
     return result
-

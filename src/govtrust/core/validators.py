@@ -114,9 +114,7 @@ def check_uscc(code: str, *, legacy_codes: frozenset[str] | set[str] = frozenset
             return CodeCheck(code, "legacy", _("校验码不符，但属于已登记的早期历史代码"))
         if code[17] != expected:
             return CodeCheck(code, "invalid", _("校验码错误：第18位应为“%(e)s”") % {"e": expected})
-        return CodeCheck(
-            code, "invalid", _("内嵌的组织机构代码校验码错误：第17位应为“%(e)s”") % {"e": expected_org}
-        )
+        return CodeCheck(code, "invalid", _("内嵌的组织机构代码校验码错误：第17位应为“%(e)s”") % {"e": expected_org})
     return CodeCheck(code, "valid", "")
 
 
