@@ -187,6 +187,7 @@ def test_a_name_with_a_control_character_or_too_long_is_rejected():
     ("data", "words"),
     [
         (b"", "为空"),
+        (encode("code,name\n\n"), "没有数据行"),
         (b"\xff\xfe\xff\xfe", "编码"),
         (encode("code\n320102002\n"), "name"),
         (encode("code,name,parentcode\n320102002,x,\n"), "parentcode"),

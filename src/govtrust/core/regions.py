@@ -102,6 +102,8 @@ def parse_region_csv(data: bytes) -> list[RegionRow]:
             rows.append(RegionRow(row=reader.line_num, surplus_cells=len(values) > len(columns), **record))
     except csv.Error as exc:
         raise RegionImportError([RowError(reader.line_num, "", _("CSV格式错误：%(e)s") % {"e": exc})])
+    if not rows:
+        raise RegionImportError([RowError(0, "", _("文件中没有数据行"))])
     return rows
 
 
