@@ -2,7 +2,8 @@
 
 from govtrust.core.models.audit import AccessLog, ObjectChange
 from govtrust.core.models.calendar import CalendarYear
+from govtrust.core.models.codes import KnownLegacyCode
 from govtrust.core.models.events import OutboxEvent
 from govtrust.core.models.regions import Region
 
-__all__ = ["AccessLog", "CalendarYear", "ObjectChange", "OutboxEvent", "Region"]
+__all__ = ["AccessLog", "CalendarYear", "KnownLegacyCode", "ObjectChange", "OutboxEvent", "Region"]
