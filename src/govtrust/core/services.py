@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from govtrust.core import periods
-from govtrust.core.audit import log_change, model_snapshot
+from govtrust.core.audit import actor_identity, log_change, model_snapshot
 from govtrust.core.codes import forget_legacy_codes
 from govtrust.core.events import emit
 from govtrust.core.models import CalendarYear, KnownLegacyCode, ObjectChange, Region
@@ -26,12 +26,6 @@ from govtrust.core.validators import check_uscc, normalise_code
 # =====================================================================================================================
 # Calendar (periods): the operator's year table of holidays and make-up working days
 # =====================================================================================================================
-
-
-def _actor_identity(actor: Any) -> tuple[int | None, str]:
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        return None, getattr(actor, "username", "") or "system"
-    return actor.pk, actor.get_username()
 
 
 def calendar_year_save(
@@ -50,7 +44,7 @@ def calendar_year_save(
     year, days_off, days_on, basis = periods.validate_arrangement(
         year=year, holidays=holidays, workdays=workdays, basis=basis
     )
-    entered_by_pk, entered_by_name = _actor_identity(actor)
+    entered_by_pk, entered_by_name = actor_identity(actor)
     values = {
         "holidays": [d.isoformat() for d in days_off],
         "workdays": [d.isoformat() for d in days_on],
@@ -88,12 +82,6 @@ def calendar_year_save(
 # =====================================================================================================================
 
 
-def _actor_identity(actor: Any) -> tuple[int | None, str]:
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        return None, "system"
-    return actor.pk, actor.get_username()
-
-
 # --- Known legacy USCCs -------------------------------------------------------------------------
 
 
@@ -120,7 +108,7 @@ def legacy_code_add(*, actor: Any, code: str, note: str) -> KnownLegacyCode:
     if errors:
         raise ValidationError(errors)
     code, note = normalise_code(code), note.strip()
-    pk, name = _actor_identity(actor)
+    pk, name = actor_identity(actor)
     try:
         with transaction.atomic():
             entry = KnownLegacyCode.objects.create(code=code, note=note[:500], added_by_pk=pk, added_by_name=name)
