@@ -16,7 +16,7 @@ import pytest
 from govtrust.accounts.models import Role, User
 from govtrust.registry.models import Agency
 
-from .builders import add_agency, make_region, make_user, make_uscc
+from .builders import add_agency, make_region, make_uscc, make_user
 
 
 @pytest.fixture
@@ -75,10 +75,14 @@ def cast(regions) -> Cast:  # type: ignore[no-untyped-def]
 
     role_all = Role.objects.create(code="all", name="全部", grants={"registry.view": "all", "registry.change": "all"})
     role_below = Role.objects.create(
-        code="below", name="本单位及以下", grants={"registry.view": "unit_and_below", "registry.change": "unit_and_below"}
+        code="below",
+        name="本单位及以下",
+        grants={"registry.view": "unit_and_below", "registry.change": "unit_and_below"},
     )
     role_unit = Role.objects.create(code="unit", name="本单位", grants={"registry.view": "unit"})
-    role_self = Role.objects.create(code="self", name="仅本人", grants={"registry.view": "self", "registry.change": "self"})
+    role_self = Role.objects.create(
+        code="self", name="仅本人", grants={"registry.view": "self", "registry.change": "self"}
+    )
     return Cast(
         regions=r,
         prov_credit=prov_credit,

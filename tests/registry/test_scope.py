@@ -10,7 +10,7 @@ from govtrust.accounts.models import Role
 from govtrust.registry import services
 from govtrust.registry.models import Agency, AgencyLeader, CivilServant, Enterprise, Person
 
-from .builders import SYSTEM, add_agency, make_id, make_region, make_user, make_uscc
+from .builders import SYSTEM, add_agency, make_id, make_region, make_uscc, make_user
 
 
 def names(qs) -> set[str]:  # type: ignore[no-untyped-def]

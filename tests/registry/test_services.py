@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from govtrust.core.models import ObjectChange
 from govtrust.registry import services
 from govtrust.registry.models import Agency, AgencyLeader, CodeStatus, Enterprise
+
 from .builders import SYSTEM, add_agency, make_uscc
 
 D = datetime.date
