@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
+from ninja.errors import ValidationError as NinjaValidationError
+
+from govtrust.core.api import router as core_router
+from govtrust.registry.api import router as registry_router
 
 api = NinjaAPI(title="GovTrust 政务诚信平台 API", version="1", urls_namespace="api")
 
-from govtrust.core.api import router as core_router  # noqa: E402
+
+@api.exception_handler(NinjaValidationError)
+def request_validation_failed(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    """Malformed or wrongly typed input: say in Chinese which field is wrong, keep ninja's details."""
+    fields = []
+    for error in exc.errors:
+        location = ".".join(str(part) for part in error.get("loc", ()) if part not in ("body", "payload"))
+        fields.append({"field": location, "message": error.get("msg", ""), "type": error.get("type", "")})
+    return api.create_response(request, {"detail": _("请求参数不符合要求"), "errors": fields}, status=422)
+
 
 api.add_router("/core", core_router)
+api.add_router("/registry/", registry_router)

@@ -146,7 +146,7 @@ def check_id_number(number: str, *, today: datetime.date | None = None) -> CodeC
         if not _isdigits(number):
             return CodeCheck(number, "invalid", _("15位身份证号码应全部为数字"))
         if _birth_date("19" + number[6:12]) is None:
-            return CodeCheck(number, "invalid", _("出生日期“%(d)s”不存在") % {"d": "19" + number[6:12]})
+            return CodeCheck(number, "invalid", _("出生日期不存在（%(d)s）") % {"d": "19" + number[6:12]})
         return CodeCheck(number, "legacy", _("第一代15位身份证号码，应换用18位号码"))
     if len(number) != 18:
         return CodeCheck(number, "invalid", _("身份证号码应为18位，实际为%(n)d位") % {"n": len(number)})
@@ -154,9 +154,9 @@ def check_id_number(number: str, *, today: datetime.date | None = None) -> CodeC
         return CodeCheck(number, "invalid", _("身份证号码前17位应为数字，第18位为数字或X"))
     born = _birth_date(number[6:14])
     if born is None:
-        return CodeCheck(number, "invalid", _("出生日期“%(d)s”不存在") % {"d": number[6:14]})
+        return CodeCheck(number, "invalid", _("出生日期不存在（%(d)s）") % {"d": number[6:14]})
     if born > today or born.year < EARLIEST_BIRTH_YEAR:
-        return CodeCheck(number, "invalid", _("出生日期“%(d)s”不合理") % {"d": number[6:14]})
+        return CodeCheck(number, "invalid", _("出生日期不合理（%(d)s）") % {"d": number[6:14]})
     expected = id_check_digit(number[:17])
     if number[17] != expected:
         return CodeCheck(number, "invalid", _("校验码错误：第18位应为“%(e)s”") % {"e": expected})
