@@ -2,6 +2,9 @@
 
 from govtrust.core.models.audit import AccessLog, ObjectChange
 from govtrust.core.models.events import OutboxEvent
+from govtrust.core.models.jobs import Job
+from govtrust.core.models.notifications import Notification
 from govtrust.core.models.regions import Region
+from govtrust.core.models.sweep import SweepRun
 
-__all__ = ["AccessLog", "ObjectChange", "OutboxEvent", "Region"]
+__all__ = ["AccessLog", "Job", "Notification", "ObjectChange", "OutboxEvent", "Region", "SweepRun"]

@@ -1,0 +1,40 @@
+"""`govtrust sweep [--date YYYY-MM-DD] [--only NAME]…`: run the registered sweep steps once for a date."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+
+from govtrust.core.sweep import run_sweep
+
+
+def _date(value: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"--date must be YYYY-MM-DD, not {value!r}")
+
+
+class Command(BaseCommand):
+    help = "Run the daily sweep steps in order (idempotent per step and date; safe to start twice)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--date", dest="run_date", help="run date YYYY-MM-DD (default: today)")
+        parser.add_argument("--only", action="append", metavar="NAME", help="run only this step (repeatable)")
+
+    def handle(self, *args: Any, run_date: str | None = None, only: list[str] | None = None, **options: Any) -> None:
+        date = _date(run_date) if run_date else timezone.localdate()
+        try:
+            outcomes = run_sweep(date, only=only)
+        except KeyError as exc:
+            raise CommandError(f"unknown sweep step: {exc.args[0]}")
+        for outcome in outcomes:
+            detail = outcome.error or (json.dumps(outcome.result, ensure_ascii=False, default=str) if outcome.result else "")
+            self.stdout.write(f"{outcome.step}\t{outcome.status}\t{detail}")
+        failed = [o.step for o in outcomes if o.status == "failed"]
+        if failed:
+            raise CommandError(f"{len(failed)} sweep step(s) failed: {', '.join(failed)}", returncode=1)
