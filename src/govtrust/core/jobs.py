@@ -29,7 +29,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_tasks import Task, task
+from django_tasks import task
+from django_tasks.base import Task
 
 from govtrust.core.audit import log_change
 from govtrust.core.models import Job, ObjectChange

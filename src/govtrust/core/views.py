@@ -26,7 +26,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
-    notifications = Notification.objects.filter(recipient=request.user).order_by(
+    notifications = Notification.objects.filter(recipient_id=request.user.pk).order_by(
         F("read_at").asc(nulls_first=True), "-created_at", "-pk"
     )
     page = Paginator(notifications, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -37,7 +37,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @require_POST
 def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
     # Filtering by recipient makes another user's notification a 404: its existence is not revealed.
-    notification = get_object_or_404(Notification, pk=pk, recipient=request.user)
+    notification = get_object_or_404(Notification, pk=pk, recipient_id=request.user.pk)
     notification_mark_read(actor=request.user, notification=notification)
     if request.htmx:  # type: ignore[attr-defined]
         context = {"notification": notification, "unread": unread_count(request.user)}

@@ -27,13 +27,15 @@ class Command(BaseCommand):
         parser.add_argument("--only", action="append", metavar="NAME", help="run only this step (repeatable)")
 
     def handle(self, *args: Any, run_date: str | None = None, only: list[str] | None = None, **options: Any) -> None:
-        date = _date(run_date) if run_date else timezone.localdate()
+        date = _date(run_date) if run_date is not None else timezone.localdate()
         try:
             outcomes = run_sweep(date, only=only)
         except KeyError as exc:
             raise CommandError(f"unknown sweep step: {exc.args[0]}")
         for outcome in outcomes:
-            detail = outcome.error or (json.dumps(outcome.result, ensure_ascii=False, default=str) if outcome.result else "")
+            detail = outcome.error or (
+                json.dumps(outcome.result, ensure_ascii=False, default=str) if outcome.result else ""
+            )
             self.stdout.write(f"{outcome.step}\t{outcome.status}\t{detail}")
         failed = [o.step for o in outcomes if o.status == "failed"]
         if failed:
