@@ -185,3 +185,19 @@ def test_the_daily_sweep_redelivers_leftover_events(calls):
     assert outcome.status == "done"
     assert outcome.result == {"delivered": 1, "undelivered": 0}
     assert calls == [{"n": 1}]
+
+
+@pytest.mark.django_db
+def test_a_failed_delivery_asks_the_worker_to_retry_later_with_back_off(calls):
+    from django.test import override_settings
+    from django_tasks_db.models import DBTaskResult
+
+    calls.fail_next = True
+    event = OutboxEvent.objects.create(name=EVENT, payload={"n": 1})
+    with override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}):
+        before = timezone.now()
+        assert events.deliver(event.pk) is False
+    retry = DBTaskResult.objects.get()
+    assert retry.task_path == "govtrust.core.tasks.redeliver_event"
+    assert retry.args_kwargs == {"args": [event.pk], "kwargs": {}}
+    assert retry.run_after >= before + datetime.timedelta(minutes=1)
