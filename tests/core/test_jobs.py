@@ -197,6 +197,9 @@ def test_a_job_with_an_unknown_total_shows_an_indeterminate_bar(client, alice):
     client.force_login(alice)
     html = client.get(f"/console/jobs/{job.public_id}/progress/").content.decode()
     assert "<progress aria-label" in html and "value=" not in html
+    job_fail(job, error="中止")
+    html = client.get(f"/console/jobs/{job.public_id}/progress/").content.decode()
+    assert "<progress" not in html  # no endless animation for a job that has stopped
 
 
 @pytest.mark.django_db

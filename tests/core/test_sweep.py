@@ -129,7 +129,7 @@ def test_only_runs_the_named_steps(steps):
 @pytest.mark.django_db
 def test_it_rejects_an_unknown_step_name_and_runs_nothing(steps):
     steps.add("one", 10)
-    with pytest.raises(CommandError, match="unknown sweep step: '; DROP TABLE core_sweeprun; --"):
+    with pytest.raises(CommandError, match="未知的清理步骤：'; DROP TABLE core_sweeprun; --"):
         call_command("sweep", "--only", "'; DROP TABLE core_sweeprun; --")
     assert steps.ran == []
     assert not SweepRun.objects.exists()

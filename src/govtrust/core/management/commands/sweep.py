@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from govtrust.core.sweep import run_sweep
 
@@ -16,7 +17,7 @@ def _date(value: str) -> datetime.date:
     try:
         return datetime.date.fromisoformat(value)
     except ValueError:
-        raise CommandError(f"--date must be YYYY-MM-DD, not {value!r}")
+        raise CommandError(_("--date 须为 YYYY-MM-DD 格式的有效日期：%(value)r") % {"value": value})
 
 
 class Command(BaseCommand):
@@ -31,7 +32,7 @@ class Command(BaseCommand):
         try:
             outcomes = run_sweep(date, only=only)
         except KeyError as exc:
-            raise CommandError(f"unknown sweep step: {exc.args[0]}")
+            raise CommandError(_("未知的清理步骤：%(names)s") % {"names": exc.args[0]})
         for outcome in outcomes:
             detail = outcome.error or (
                 json.dumps(outcome.result, ensure_ascii=False, default=str) if outcome.result else ""
@@ -39,4 +40,5 @@ class Command(BaseCommand):
             self.stdout.write(f"{outcome.step}\t{outcome.status}\t{detail}")
         failed = [o.step for o in outcomes if o.status == "failed"]
         if failed:
-            raise CommandError(f"{len(failed)} sweep step(s) failed: {', '.join(failed)}", returncode=1)
+            message = _("%(n)d 个步骤失败：%(names)s") % {"n": len(failed), "names": ", ".join(failed)}
+            raise CommandError(message, returncode=1)
