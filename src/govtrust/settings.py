@@ -106,6 +106,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+    # Tests use a file, not the shared-cache in-memory database: concurrency tests (two sweeps,
+    # two deliverers) need SQLite's real file locking, WAL and busy timeout, as in production.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-govtrust.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -184,6 +187,8 @@ EMAIL_HOST_USER = os.environ.get("GOVTRUST_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = envsecret("GOVTRUST_EMAIL_PASSWORD")
 EMAIL_USE_TLS = envbool("GOVTRUST_EMAIL_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("GOVTRUST_FROM_EMAIL", "govtrust@localhost")
+# Where emailed notification links point, e.g. https://govtrust.example.gov.cn (no trailing slash).
+GOVTRUST_SITE_URL = os.environ.get("GOVTRUST_SITE_URL", "http://127.0.0.1:8000")
 
 # --- Cryptography (商用密码) ------------------------------------------------------------------
 # SM4 key for personal data at rest and the HMAC-SM3 key for look-up hashes, hex, 16 and 32 bytes.

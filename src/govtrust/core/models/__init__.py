@@ -4,6 +4,19 @@ from govtrust.core.models.audit import AccessLog, ObjectChange
 from govtrust.core.models.calendar import CalendarYear
 from govtrust.core.models.codes import KnownLegacyCode
 from govtrust.core.models.events import OutboxEvent
+from govtrust.core.models.jobs import Job
+from govtrust.core.models.notifications import Notification
 from govtrust.core.models.regions import Region
+from govtrust.core.models.sweep import SweepRun
 
-__all__ = ["AccessLog", "CalendarYear", "KnownLegacyCode", "ObjectChange", "OutboxEvent", "Region"]
+__all__ = [
+    "AccessLog",
+    "CalendarYear",
+    "Job",
+    "KnownLegacyCode",
+    "Notification",
+    "ObjectChange",
+    "OutboxEvent",
+    "Region",
+    "SweepRun",
+]
