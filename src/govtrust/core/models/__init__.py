@@ -1,7 +1,7 @@
 """core's models, one module per concern; import them here so Django sees them."""
 
-from govtrust.core.models.audit import AccessLog, ObjectChange
+from govtrust.core.models.audit import AccessLog, AuditCheckpoint, AuditImmutableError, ObjectChange
 from govtrust.core.models.events import OutboxEvent
 from govtrust.core.models.regions import Region
 
-__all__ = ["AccessLog", "ObjectChange", "OutboxEvent", "Region"]
+__all__ = ["AccessLog", "AuditCheckpoint", "AuditImmutableError", "ObjectChange", "OutboxEvent", "Region"]
