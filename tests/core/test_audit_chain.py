@@ -66,7 +66,9 @@ def _kinds(report) -> list[tuple[str, int | None]]:
 @pytest.mark.django_db
 def test_rows_are_chained_from_the_genesis_hash_and_verify_clean():
     changes = _changes(3)
-    access = log_access(actor=None, subject_type="registry.person", subject_id="9", subject_repr="张*明", purpose="核查")
+    access = log_access(
+        actor=None, subject_type="registry.person", subject_id="9", subject_repr="张*明", purpose="核查"
+    )
     assert [c.seq for c in changes] == [1, 2, 3]
     assert changes[0].prev_hash == GENESIS_HASH
     assert changes[1].prev_hash == changes[0].row_hash

@@ -143,7 +143,7 @@ def _append(log: str, values: dict[str, Any]) -> Any:
     for name, value in values.items():
         if isinstance(value, str):
             value = _clean_str(value)
-            max_length = model._meta.get_field(name).max_length
+            max_length = getattr(model._meta.get_field(name), "max_length", None)
             values[name] = value[:max_length] if max_length else value
     with transaction.atomic():
         _lock_log(log)
@@ -248,7 +248,7 @@ def _created_at_text(value: dt.datetime) -> str:
 def checkpoint_message(*, log: str, row_count: int, head_seq: int, head_hash: str, created_at: dt.datetime) -> bytes:
     """The exact bytes a checkpoint's SM2 signature covers."""
     text = f"govtrust-audit-checkpoint|{CHAIN_VERSION}|{log}|{row_count}|{head_seq}|{head_hash}|"
-    return (text + _created_at_text(created_at)).encode("ascii")
+    return (text + _created_at_text(created_at)).encode("utf-8")
 
 
 def _append_line(path: Path, line: str) -> None:
@@ -456,7 +456,10 @@ class _Checkpoint:
         )
         if self.public_key.lower() not in trusted_keys:
             return False
-        return sm2_verify(message, self.signature, self.public_key, signer_id=self.signer_id)
+        try:
+            return sm2_verify(message, self.signature, self.public_key, signer_id=self.signer_id)
+        except ValueError:  # e.g. a signer ID too long to encode: a tampered record
+            return False
 
 
 def _checkpoints_from_db(log: str) -> list[_Checkpoint]:
@@ -534,7 +537,7 @@ def _check_checkpoint(
         return [
             (
                 "rewritten",
-                _("%(cp)s记录第 %(head)s 行哈希为 %(hash)s…，表中该行哈希已不同：第 %(head)s 行及以前的历史被改写或替换")
+                _("%(cp)s记录第 %(head)s 行哈希为 %(hash)s…，表中该行哈希已不同：该行及以前的历史被改写或替换")
                 % values,
             )
         ]
@@ -584,6 +587,16 @@ def verify_chain(log: str, *, all_signatures: bool = False) -> VerifyReport:
         if from_db:
             report.add("checkpoint", _("检查点文件 %(path)s 不存在（被删除）") % {"path": checkpoint_file()})
     else:
+        by_key = {cp.key: cp for cp in from_file}
+        for cp in from_db:
+            twin = by_key.get(cp.key)
+            if twin is not None and dataclasses.replace(twin, source="db") != cp:
+                report.add(
+                    "checkpoint",
+                    _("%(time)s 的检查点（第 %(head)s 行）在数据库与检查点文件中不一致：其中之一被改动")
+                    % {"time": cp.created_at, "head": cp.head_seq},
+                    cp.head_seq,
+                )
         for missing, where in (
             ([cp for cp in from_db if cp.key not in {f.key for f in from_file}], _("检查点文件")),
             ([cp for cp in from_file if cp.key not in {d.key for d in from_db}], _("数据库")),
@@ -592,7 +605,12 @@ def verify_chain(log: str, *, all_signatures: bool = False) -> VerifyReport:
                 report.add(
                     "checkpoint",
                     _("%(count)s 个检查点在%(where)s中缺失（最近一个：%(time)s，第 %(head)s 行）：检查点被删除")
-                    % {"count": len(missing), "where": where, "time": missing[-1].created_at, "head": missing[-1].head_seq},
+                    % {
+                        "count": len(missing),
+                        "where": where,
+                        "time": missing[-1].created_at,
+                        "head": missing[-1].head_seq,
+                    },
                     missing[-1].head_seq,
                 )
     return report

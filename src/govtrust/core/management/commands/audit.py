@@ -14,7 +14,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         actions = parser.add_subparsers(dest="action", required=True)
-        actions.add_parser("checkpoint", help="为每个审计日志写一个 SM2 签名检查点 / write one signed checkpoint per log")
+        actions.add_parser(
+            "checkpoint", help="为每个审计日志写一个 SM2 签名检查点 / write one signed checkpoint per log"
+        )
         verify = actions.add_parser("verify", help="校验哈希链与检查点 / verify the hash chains and checkpoints")
         verify.add_argument("--log", choices=sorted(LOGS), help="只校验这一个日志 / verify only this log")
         verify.add_argument(
@@ -50,5 +52,7 @@ class Command(BaseCommand):
                 f"Audit verification FAILED: {problems} problem(s) found (tampering)"
             )
         self.stdout.write(
-            self.style.SUCCESS("审计日志校验通过：哈希链与检查点完整 / Audit verification passed: chains and checkpoints intact")
+            self.style.SUCCESS(
+                "审计日志校验通过：哈希链与检查点完整 / Audit verification passed: chains and checkpoints intact"
+            )
         )
