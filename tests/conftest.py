@@ -33,3 +33,20 @@ def browser_type_launch_args(browser_type_launch_args):  # type: ignore[no-untyp
             "--no-first-run",
         ],
     }
+
+
+def pytest_report_header(config):  # type: ignore[no-untyped-def]
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    return f"GovTrust database: {db['ENGINE'].rsplit('.', 1)[-1]} {db.get('HOST') or db['NAME']}"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_calendar_cache():
+    """Each test reads the holiday calendar afresh: a cached one could hold a rolled-back test's CalendarYear."""
+    from govtrust.core.periods import invalidate_calendar
+
+    invalidate_calendar()
+    yield
+    invalidate_calendar()

@@ -1,8 +1,12 @@
-from django.conf.urls.i18n import i18n_patterns  # noqa: F401  (kept for future localised URLs)
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from govtrust.api import api
+
+admin.site.site_header = _("政务诚信平台 · 运维管理")
+admin.site.site_title = _("政务诚信平台运维管理")
+admin.site.index_title = _("运维管理")
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -6,3 +6,8 @@ class CoreConfig(AppConfig):
     name = "govtrust.core"
     label = "core"
     verbose_name = _("平台基础")
+
+    def ready(self) -> None:
+        from govtrust.core.navigation import MenuItem, register_menu_item
+
+        register_menu_item(MenuItem(_("工作台"), "console:home", order=0))

@@ -118,10 +118,16 @@ def object_type_label(obj: models.Model) -> str:
 # --- writing ----------------------------------------------------------------------------------
 
 
-def _actor_fields(actor: Any) -> dict[str, Any]:
+def actor_identity(actor: Any) -> tuple[int | None, str]:
+    """(user pk, user name) of whoever acts; "system" for the sweep, the worker and anonymous callers."""
     if actor is None or not getattr(actor, "is_authenticated", False):
-        return {"user_pk": None, "user_name": getattr(actor, "username", "") or "system"}
-    return {"user_pk": actor.pk, "user_name": actor.get_username()}
+        return None, getattr(actor, "username", "") or "system"
+    return actor.pk, actor.get_username()
+
+
+def _actor_fields(actor: Any) -> dict[str, Any]:
+    user_pk, user_name = actor_identity(actor)
+    return {"user_pk": user_pk, "user_name": user_name}
 
 
 def _lock_log(log: str) -> None:
