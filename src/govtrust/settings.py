@@ -198,6 +198,9 @@ GOVTRUST_LOOKUP_HASH_KEY = envsecret("GOVTRUST_LOOKUP_HASH_KEY")
 # SM2 private key (hex) that signs audit checkpoints; generated into var/keys/ when absent.
 GOVTRUST_SM2_PRIVATE_KEY = envsecret("GOVTRUST_SM2_PRIVATE_KEY")
 GOVTRUST_SM2_SIGNER_ID = os.environ.get("GOVTRUST_SM2_SIGNER_ID", "1234567812345678")
+# Public keys (x||y hex, comma-separated) whose audit checkpoints `govtrust audit verify` accepts:
+# pins the key and keeps retired keys valid after a rotation. Empty: the current key only.
+GOVTRUST_AUDIT_TRUSTED_KEYS = [k for k in os.environ.get("GOVTRUST_AUDIT_TRUSTED_KEYS", "").split(",") if k.strip()]
 
 # --- API ------------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 20

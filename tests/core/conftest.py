@@ -8,3 +8,12 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def audit_var(settings, tmp_path):
+    """Audit tests write the checkpoint file and the SM2 key under a private VAR_DIR per test."""
+    settings.VAR_DIR = tmp_path
+    settings.GOVTRUST_SM2_PRIVATE_KEY = ""
+    settings.GOVTRUST_AUDIT_TRUSTED_KEYS = []
+    return tmp_path

@@ -1,6 +1,6 @@
 """core's models, one module per concern; import them here so Django sees them."""
 
-from govtrust.core.models.audit import AccessLog, ObjectChange
+from govtrust.core.models.audit import AccessLog, AuditCheckpoint, AuditImmutableError, ObjectChange
 from govtrust.core.models.calendar import CalendarYear
 from govtrust.core.models.codes import KnownLegacyCode
 from govtrust.core.models.events import OutboxEvent
@@ -11,6 +11,8 @@ from govtrust.core.models.sweep import SweepRun
 
 __all__ = [
     "AccessLog",
+    "AuditCheckpoint",
+    "AuditImmutableError",
     "CalendarYear",
     "Job",
     "KnownLegacyCode",
