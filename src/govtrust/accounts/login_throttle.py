@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.backends import BaseBackend
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils import timezone
@@ -96,11 +95,13 @@ def login_refusal(username: str, ip: str | None, *, now: datetime | None = None)
     return None
 
 
-class LoginThrottleBackend(BaseBackend):
+class LoginThrottleBackend:
     """First in AUTHENTICATION_BACKENDS: refuses a locked username or address before any password check.
 
     Raising PermissionDenied stops `authenticate()` from trying the other backends, and Django then
-    sends `user_login_failed`, which our receiver logs as a refused attempt.
+    sends `user_login_failed`, which our receiver logs as a refused attempt. It deliberately has no
+    `get_user`: it never logs anyone in, and without it Django (and `Client.force_login`) never
+    records it as a session's backend.
     """
 
     def authenticate(self, request: HttpRequest | None, username: str | None = None, **kwargs: Any) -> None:
@@ -112,6 +113,3 @@ class LoginThrottleBackend(BaseBackend):
             refusal_reason.set(message)
             raise PermissionDenied(message)
         return
-
-    def get_user(self, user_id: int) -> None:
-        return None
