@@ -33,7 +33,11 @@ def city(province: Region) -> Region:
 @pytest.fixture
 def provincial_office(province: Region) -> Agency:
     return Agency.objects.create(
-        uscc="11320000014000001X", name="江苏省发展和改革委员会", region=province, level="province", is_credit_office=True
+        uscc="11320000014000001X",
+        name="江苏省发展和改革委员会",
+        region=province,
+        level="province",
+        is_credit_office=True,
     )
 
 

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.auth import authenticate
@@ -15,7 +14,7 @@ from .conftest import PASSWORD
 
 LOGIN = "/accounts/login/"
 RULE = LoginThrottle(limit=5, window=timedelta(minutes=15), lockout=timedelta(minutes=15))
-T0 = datetime(2025, 3, 1, 9, 0, tzinfo=dt_timezone.utc)
+T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 
 
 def post_login(client, username, password, ip="10.1.2.3"):
