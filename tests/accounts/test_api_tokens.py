@@ -228,7 +228,7 @@ def test_api_client_names_are_unique(sysadmin, api_client_obj):
         services.api_client_create(actor=sysadmin, name="南京公共资源交易平台")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_real_http_request_against_the_live_server(live_server, sysadmin, city_office):
     client = services.api_client_create(actor=sysadmin, name="开放数据用户", scopes=["opendata.read"])
     plaintext, _token = services.api_token_issue(actor=sysadmin, client=client)

@@ -105,7 +105,7 @@ print(sum(counts))
 """
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_four_processes_of_three_threads_cannot_take_more_tokens_than_the_bucket_holds():
     with tempfile.TemporaryDirectory() as tmp:
         url = _subprocess_database_url(Path(tmp))
