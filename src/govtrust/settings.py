@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "govtrust.accounts.middleware.OperationLogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -112,6 +113,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# The throttle backend goes first: it refuses a locked username or address before any password check.
+AUTHENTICATION_BACKENDS = [
+    "govtrust.accounts.login_throttle.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "console:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -124,6 +130,14 @@ AUTH_PASSWORD_VALIDATORS = [
 # GB/T 22239 8.1.4.1 b): end idle sessions.
 SESSION_COOKIE_AGE = envint("GOVTRUST_SESSION_SECONDS", 30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
+# GB/T 22239 8.1.4.1 b): login-failure handling. N failures for one username within the window lock it
+# for the lockout period; an address gets a higher cap (many users may share one NAT address).
+GOVTRUST_LOGIN_FAILURE_LIMIT = envint("GOVTRUST_LOGIN_FAILURE_LIMIT", 5)
+GOVTRUST_LOGIN_FAILURE_WINDOW_SECONDS = envint("GOVTRUST_LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60)
+GOVTRUST_LOGIN_LOCKOUT_SECONDS = envint("GOVTRUST_LOGIN_LOCKOUT_SECONDS", 15 * 60)
+GOVTRUST_LOGIN_IP_FAILURE_LIMIT = envint("GOVTRUST_LOGIN_IP_FAILURE_LIMIT", 30)
+# How many reverse proxies of ours sit in front (their X-Forwarded-For entries are trusted); 0 = none.
+GOVTRUST_TRUSTED_PROXIES = envint("GOVTRUST_TRUSTED_PROXIES", 0)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = envbool("GOVTRUST_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -6,3 +6,6 @@ class AccountsConfig(AppConfig):
     name = "govtrust.accounts"
     label = "accounts"
     verbose_name = _("用户与权限")
+
+    def ready(self) -> None:
+        from govtrust.accounts import signals  # noqa: F401  (connects the login-log receivers)

@@ -1,0 +1,41 @@
+"""The action vocabulary that roles grant, and the scopes that API clients may hold.
+
+A role's `grants` maps an action from `ACTIONS` to a `DataScope` ("all", "unit_and_below", "unit",
+"self"); `User.data_scope(action)` returns the widest one granted. A role may only grant actions listed
+here, so a typo cannot silently grant nothing (or something unintended).
+
+Later modules add their actions to `ACTIONS` (and their API scopes to `API_SCOPES`) in the same change
+that first checks them, plus a data migration granting them to the default roles, e.g.:
+    records.view, records.ingest, screening.query, personnel_query.run
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
+
+# action code → what it lets a user do, grouped by module.
+ACTIONS: dict[str, StrPromise] = {
+    "registry.view": _("查看主体（政府部门、公务员、企业）"),
+    "registry.change": _("新增、修改主体"),
+    "audit.view": _("查看审计记录、登录日志和操作日志"),
+    "notification.view": _("查看通知"),
+    "api_client.manage": _("管理接口客户端和令牌"),
+    "user.manage": _("管理用户和角色"),
+}
+
+# API scope → what a machine caller may call with a token carrying it.
+API_SCOPES: dict[str, StrPromise] = {
+    "registry.read": _("读取主体信息"),
+    "screening.query": _("自动比对查询"),
+    "opendata.read": _("读取开放数据"),
+    "records.ingest": _("报送信用记录"),
+}
+
+
+def action_label(action: str) -> str:
+    return str(ACTIONS.get(action, action))
