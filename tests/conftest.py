@@ -50,3 +50,10 @@ def _fresh_calendar_cache():
     invalidate_calendar()
     yield
     invalidate_calendar()
+
+
+@pytest.fixture(autouse=True)
+def _private_var_dir(settings, tmp_path):  # type: ignore[no-untyped-def]
+    """Keys and audit checkpoint files go to a per-test folder, never to the developer's var/."""
+    settings.VAR_DIR = tmp_path
+    return tmp_path

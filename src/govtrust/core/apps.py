@@ -11,3 +11,5 @@ class CoreConfig(AppConfig):
         from govtrust.core.navigation import MenuItem, register_menu_item
 
         register_menu_item(MenuItem(_("工作台"), "console:home", order=0))
+        register_menu_item(MenuItem(_("审计日志"), "console:audit", action="audit.view", order=85))
+        register_menu_item(MenuItem(_("运维管理"), "admin:index", order=99, staff_only=True))

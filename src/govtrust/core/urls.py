@@ -6,6 +6,8 @@ app_name = "console"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("audit/", views.audit_log, name="audit"),
+    path("audit/verify/", views.audit_verify, name="audit-verify"),
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/<int:pk>/read/", views.notification_read, name="notification-read"),
     path("inbox/read-all/", views.notification_read_all, name="notification-read-all"),

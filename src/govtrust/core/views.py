@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -10,9 +11,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from govtrust.core.models import Job, Notification
+from govtrust.core.jobs import job_create, job_enqueue
+from govtrust.core.models import AccessLog, Job, Notification, ObjectChange
 from govtrust.core.notifications import notification_mark_all_read, notification_mark_read, unread_count
 from govtrust.core.periods import calendar_warnings
+from govtrust.core.tasks import verify_audit_logs
 
 INBOX_PAGE_SIZE = 20
 
@@ -99,3 +102,43 @@ def job_status(request: HttpRequest, public_id: uuid.UUID) -> JsonResponse:
         },
         json_dumps_params={"ensure_ascii": False},
     )
+
+
+# --- audit trail (auditors) ---------------------------------------------------------------------
+
+AUDIT_PAGE_SIZE = 50
+
+
+def _require_audit_view(request: HttpRequest) -> None:
+    # core knows nothing of roles: it asks the user object for the grant (accounts implements it).
+    if request.user.data_scope("audit.view") is None:  # type: ignore[union-attr]
+        raise PermissionDenied
+
+
+@login_required
+@require_GET
+def audit_log(request: HttpRequest) -> HttpResponse:
+    """Changes (ObjectChange) or personal-data reads (AccessLog), newest first, with filters."""
+    _require_audit_view(request)
+    tab = "access" if request.GET.get("log") == "access" else "changes"
+    rows = AccessLog.objects.all() if tab == "access" else ObjectChange.objects.all()
+    user_name = request.GET.get("user", "").strip()[:150]
+    object_type = request.GET.get("type", "").strip()[:100]
+    if user_name:
+        rows = rows.filter(user_name__icontains=user_name)
+    if object_type:
+        field = "subject_type" if tab == "access" else "object_type"
+        rows = rows.filter(**{field: object_type})
+    page = Paginator(rows.order_by("-seq"), AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"tab": tab, "page": page, "user_name": user_name, "object_type": object_type}
+    return render(request, "core/audit_log.html", context)
+
+
+@login_required
+@require_POST
+def audit_verify(request: HttpRequest) -> HttpResponse:
+    """Start a background verification of both logs and show its progress page."""
+    _require_audit_view(request)
+    job = job_create(actor=request.user, kind="audit.verify", total=2)
+    job_enqueue(job, verify_audit_logs)
+    return redirect("console:job", job.public_id)
