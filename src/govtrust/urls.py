@@ -10,5 +10,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("govtrust.accounts.urls")),
     path("console/", include("govtrust.core.urls")),
+    path("console/", include("govtrust.registry.urls")),
     path("", include("govtrust.disclosure.urls")),
 ]

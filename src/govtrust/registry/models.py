@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -38,6 +40,25 @@ class AgencyQuerySet(models.QuerySet["Agency"]):
         """Bodies whose region is `region` or lies under it (indexed equality on the ancestor column)."""
         return self.filter(**{f"region__{region.ancestor_field()}": region.code})
 
+    # STAND-IN (search-demo branch): a minimal data-scope filter so the search page works before the
+    # registry/accounts work lands. Replace with their `visible_to` at merge; keep the signature.
+    def visible_to(self, user: Any, action: str = "agency.view") -> AgencyQuerySet:
+        scope = user.data_scope(action) if getattr(user, "is_authenticated", False) else None
+        if scope == "all":
+            return self
+        agency = getattr(user, "agency", None)
+        if scope is None or agency is None:
+            return self.none()
+        if scope == "unit_and_below":
+            if agency.is_credit_office:
+                return self.in_region(agency.region)
+            ids, frontier = {agency.pk}, [agency.pk]
+            while frontier:  # the body tree is a few levels deep
+                frontier = list(Agency.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+                ids.update(frontier)
+            return self.filter(pk__in=ids)
+        return self.filter(pk=agency.pk)
+
 
 class Agency(models.Model):
     """A government body (政府部门 / 机关 / 事业单位), keyed by its Unified Social Credit Code."""
@@ -66,6 +87,28 @@ class Agency(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class AgencyNameGram(models.Model):
+    """One substring of 2–4 characters of a body's name: the inverted index behind name search.
+
+    `LIKE '%财政%'` reads every row. Here a query of 2–4 characters (almost every name search) is one
+    index range, total count included, on SQLite and PostgreSQL alike with no extension (pg_trgm ignores
+    CJK); a longer query intersects the postings of its 4-character pieces and LIKE confirms the match.
+    Kept in step by `registry.search.index_agency_name`, which services call after a create or rename.
+    """
+
+    gram = models.CharField(max_length=4)
+    # db_index=False: the (agency, gram) unique index below already starts with agency_id.
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="name_grams", db_index=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["agency", "gram"], name="agency_name_gram_unique")]
+        # Postings in agency order: a page of matches is the first rows of one index range.
+        indexes = [models.Index(fields=["gram", "agency"], name="agency_name_gram_posting")]
+
+    def __str__(self) -> str:
+        return self.gram
 
 
 class AgencyLeader(models.Model):
