@@ -221,6 +221,9 @@ def test_an_htmx_search_returns_only_the_results_partial(client, bodies):
     assert response.status_code == 200
     assert "<html" not in html and "region-tree" not in html
     assert "南京市江宁区财政局" in html and f'href="/console/agencies/{bodies["jn_cz"].uscc}/"' in html
+    # The region picked in the tree travels with the swapped results, so the next search keeps it.
+    partial = client.get("/console/agencies/", {"region": "320115"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="results")
+    assert 'name="region" value="320115" form="agency-search"' in partial.content.decode()
 
 
 def test_the_region_tree_loads_children_with_counts(client, bodies):
