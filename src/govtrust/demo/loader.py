@@ -265,11 +265,12 @@ def demo_info(base_url: str = "http://127.0.0.1:8000") -> str:
         }
     )
     lines.append(_("演示账号（统一密码 %(password)s）：") % {"password": DEMO_PASSWORD})
-    users = {u.username: u for u in User.objects.filter(username__in=[d.username for d in DEMO_LOGINS])}
+    logins = User.objects.filter(username__in=[d.username for d in DEMO_LOGINS]).select_related("agency")
+    users = {u.username: u for u in logins.prefetch_related("roles")}
     for login in DEMO_LOGINS:
         user = users.get(login.username)
         if user is None:
             continue
-        role = ROLES[login.role][0]
+        role = next((r.name for r in user.roles.all() if r.code == login.role), ROLES[login.role][0])
         lines.append(f"  {login.username:<20}{role:<12}{user.agency or '—'}")
     return "\n".join(lines)
