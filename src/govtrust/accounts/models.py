@@ -23,7 +23,7 @@ class DataScope(models.TextChoices):
 
 
 class Role(models.Model):
-    """A named set of actions, each granted with a data scope: {"agency.view": "unit_and_below", …}."""
+    """A named set of actions, each granted with a data scope: {"registry.view": "unit_and_below", …}."""
 
     code = models.CharField(_("角色编码"), max_length=50, unique=True)
     name = models.CharField(_("角色名称"), max_length=100)

@@ -182,6 +182,28 @@ class AgencyLeaderQuerySet(models.QuerySet["AgencyLeader"]):
         return self.none() if q is None else self.filter(q)
 
 
+class AgencyNameGram(models.Model):
+    """One substring of 2–4 characters of a body's name: the inverted index behind name search.
+
+    `LIKE '%财政%'` reads every row. Here a query of 2–4 characters (almost every name search) is one
+    index range, total count included, on SQLite and PostgreSQL alike with no extension (pg_trgm ignores
+    CJK); a longer query intersects the postings of its 4-character pieces and LIKE confirms the match.
+    Kept in step by `registry.search.index_agency_name`, which services call after a create or rename.
+    """
+
+    gram = models.CharField(max_length=4)
+    # db_index=False: the (agency, gram) unique index below already starts with agency_id.
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="name_grams", db_index=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["agency", "gram"], name="agency_name_gram_unique")]
+        # Postings in agency order: a page of matches is the first rows of one index range.
+        indexes = [models.Index(fields=["gram", "agency"], name="agency_name_gram_posting")]
+
+    def __str__(self) -> str:
+        return self.gram
+
+
 class AgencyLeader(models.Model):
     """Who was the responsible leader (主要负责人) of a body, and when: needed for accountability later."""
 

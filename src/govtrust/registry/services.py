@@ -38,6 +38,7 @@ from govtrust.registry.models import (
     Person,
     ProtectedIdentity,
 )
+from govtrust.registry.search import index_agency_name
 
 
 class _Unset(enum.Enum):
@@ -223,6 +224,7 @@ def agency_create(
         # The path needs the primary key, so it is written right after the insert.
         agency.tree_path = (parent.tree_path if parent else "") + agency.own_tree_segment()
         agency.save(update_fields=["tree_path"])
+        index_agency_name(agency)
         log_change(actor=actor, action="create", obj=agency, after=_snapshot(agency))
         return agency
 
@@ -302,6 +304,8 @@ def agency_update(
         Agency.objects.bulk_update(moved, ["tree_path"], batch_size=1000)
         after = _snapshot(agency)
         changed = {k for k in after if k != "updated_at" and after[k] != before.get(k)}
+        if "name" in changed:
+            index_agency_name(agency)
         if changed:
             log_change(
                 actor=actor,

@@ -1,11 +1,13 @@
 from django.urls import path
 
-from govtrust.registry import views
+from govtrust.registry import views, views_search
 
 app_name = "registry"
 
 urlpatterns = [
-    path("agencies/", views.agency_list, name="agency_list"),  # replaced by the search helper
+    path("agencies/", views_search.agency_list, name="agency_list"),
+    path("agencies/export.xlsx", views_search.agency_export, name="agency_export"),
+    path("agencies/regions/<str:code>/children/", views_search.region_tree_children, name="region_children"),
     path("agencies/new/", views.agency_create, name="agency_create"),
     path("agencies/<str:uscc>/", views.agency_detail, name="agency_detail"),
     path("agencies/<str:uscc>/edit/", views.agency_edit, name="agency_edit"),

@@ -46,12 +46,6 @@ def _form_page(request: HttpRequest, form: Any, *, title: str, back_url: str, **
 
 
 @login_required
-def agency_list(request: HttpRequest) -> HttpResponse:  # replaced by the search helper
-    agencies = Agency.objects.visible_to(request.user).select_related("region")[:50]
-    return render(request, "registry/agency_list_placeholder.html", {"agencies": agencies})
-
-
-@login_required
 def agency_detail(request: HttpRequest, uscc: str) -> HttpResponse:
     agency = _visible_agency(request, uscc)
     servants = CivilServant.objects.filter(agency=agency).order_by("name", "pk")

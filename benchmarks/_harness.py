@@ -1,0 +1,103 @@
+"""Shared helpers for the benchmarks: a throw-away SQLite database, a cached template of generated data,
+timing and percentiles. Each benchmark imports this first, before anything from Django."""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DIR = ROOT / "var" / "bench"
+SCALE = float(os.environ.get("SCALE", "1"))
+
+# Run the checkout's code even when another copy of govtrust is installed in the venv.
+sys.path.insert(0, str(ROOT / "src"))
+
+
+def _schema_key() -> str:
+    """Changes whenever a migration changes, so a cached template never outlives the schema it was made with."""
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "src" / "govtrust").glob("*/migrations/*.py")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _checkpoint(path: Path) -> None:
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def _remove_db(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def database(name: str, key: str, build: Callable[[], Any]) -> tuple[Path, bool]:
+    """Set Django up against a working copy of a cached template database, building it on first use.
+
+    `key` names the generated data (seed, scale …); the template lives in var/bench/ and is reused by later
+    runs; the working copy is deleted when the process exits. Returns (working path, built_now).
+    """
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    template = BENCH_DIR / f"{name}-{key}-{_schema_key()}.sqlite3"
+    work = BENCH_DIR / f"{name}-work-{os.getpid()}.sqlite3"
+    _remove_db(work)
+    atexit.register(_remove_db, work)
+    if template.exists():
+        shutil.copyfile(template, work)
+    os.environ["DATABASE_URL"] = f"sqlite:///{work}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "govtrust.settings")
+    os.environ.setdefault("GOVTRUST_VAR_DIR", str(BENCH_DIR / "var"))
+    import django
+
+    django.setup()
+    if template.exists():
+        return work, False
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    build()
+    connection.close()
+    _checkpoint(work)
+    partial = template.with_suffix(".partial")
+    shutil.copyfile(work, partial)
+    partial.replace(template)
+    return work, True
+
+
+def time_ms(fn: Callable[[], Any]) -> float:
+    started = time.perf_counter()
+    fn()
+    return (time.perf_counter() - started) * 1000
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """Nearest-rank percentile (p95 of 400 samples = the 380th smallest)."""
+    ordered = sorted(values)
+    rank = max(1, round(pct / 100 * len(ordered) + 0.5 - 1e-9))
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    return {
+        "p50_ms": round(statistics.median(values), 2),
+        "p95_ms": round(percentile(values, 95), 2),
+        "max_ms": round(max(values), 2),
+    }
+
+
+def report(figures: dict[str, Any]) -> None:
+    """The last line of every benchmark: one JSON object."""
+    print(json.dumps(figures, ensure_ascii=False, sort_keys=False), flush=True)
