@@ -57,3 +57,37 @@ def _private_var_dir(settings, tmp_path):  # type: ignore[no-untyped-def]
     """Keys and audit checkpoint files go to a per-test folder, never to the developer's var/."""
     settings.VAR_DIR = tmp_path
     return tmp_path
+
+
+# Data migrations that ship reference data (regions, default roles, known legacy codes). A
+# transactional test flushes every table when it ends, and Django's serialized rollback cannot be
+# relied on here (Playwright's event loop gives the test a different connection object), so
+# transactional tests reload the reference data at their start. Each loader is idempotent.
+REFERENCE_DATA = [
+    ("govtrust.core.migrations.0004_seed_known_legacy_codes", "seed"),
+    ("govtrust.core.migrations.0005_load_jiangsu_regions", "load"),
+    ("govtrust.accounts.migrations.0003_default_roles", "create_roles"),
+]
+
+
+def ensure_reference_data() -> None:
+    import importlib
+
+    from django.apps import apps
+
+    for module, function in REFERENCE_DATA:
+        getattr(importlib.import_module(module), function)(apps, None)
+
+
+def _is_transactional(request) -> bool:  # type: ignore[no-untyped-def]
+    marker = request.node.get_closest_marker("django_db")
+    if marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
+        return True
+    return bool({"transactional_db", "live_server"} & set(request.fixturenames))
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):  # type: ignore[no-untyped-def]
+    if _is_transactional(request):
+        request.getfixturevalue("transactional_db")
+        ensure_reference_data()

@@ -19,3 +19,9 @@ def test_the_login_page_is_translated(client):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     page = client.get("/accounts/login/").content.decode()
     assert "登录" not in page.split("<footer")[0]
+
+
+@pytest.mark.django_db
+def test_an_english_browser_still_gets_chinese_until_the_user_switches(client):
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="zh-hans">' in page
