@@ -9,6 +9,7 @@ from django.core.management import CommandError, call_command
 
 from govtrust.accounts.models import User
 from govtrust.core.crypto import keyed_hash, sm4_decrypt
+from govtrust.core.masking import mask_id_number
 from govtrust.core.models import ObjectChange, Region
 from govtrust.core.validators import check_id_number, check_uscc
 from govtrust.demo.generator import generate
@@ -54,6 +55,7 @@ def test_every_generated_uscc_and_id_number_is_valid(loaded):
         assert number.startswith("329900"), "synthetic numbers must use the unassigned area code"
         assert check_id_number(number).status == "valid", number
         assert person.id_number_hash == keyed_hash(number)
+        assert person.id_number_masked == mask_id_number(number)  # what the console lists show
 
 
 def test_the_usccs_carry_the_region_of_their_body(loaded):

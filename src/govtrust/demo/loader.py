@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from govtrust.accounts.models import Role, User
 from govtrust.core.audit import log_change
 from govtrust.core.crypto import keyed_hash, sm4_encrypt
+from govtrust.core.masking import mask_id_number
 from govtrust.core.models import Region
 from govtrust.demo.generator import DemoSet, RegionRow, demo_login_regions, generate
 from govtrust.demo.models import DemoLoad
@@ -140,7 +141,12 @@ def _write_bodies(demo: DemoSet) -> list[Agency]:
 
 
 def _protected(name: str, id_number: str) -> dict[str, Any]:
-    return {"name": name, "id_number_encrypted": sm4_encrypt(id_number), "id_number_hash": keyed_hash(id_number)}
+    return {
+        "name": name,
+        "id_number_encrypted": sm4_encrypt(id_number),
+        "id_number_hash": keyed_hash(id_number),
+        "id_number_masked": mask_id_number(id_number),
+    }
 
 
 def _write_people(demo: DemoSet, agencies: list[Agency]) -> dict[str, int]:
