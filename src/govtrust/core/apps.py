@@ -8,7 +8,10 @@ class CoreConfig(AppConfig):
     verbose_name = _("平台基础")
 
     def ready(self) -> None:
+        from govtrust.core.jobs import register_job_kind
         from govtrust.core.navigation import MenuItem, register_menu_item
+
+        register_job_kind("audit.verify", _("审计日志校验"))
 
         register_menu_item(MenuItem(_("工作台"), "console:home", order=0))
         register_menu_item(MenuItem(_("审计日志"), "console:audit", action="audit.view", order=85))

@@ -37,6 +37,17 @@ from govtrust.core.models import Job, ObjectChange
 
 logger = logging.getLogger(__name__)
 
+_kind_labels: dict[str, Any] = {}
+
+
+def register_job_kind(kind: str, label: Any) -> None:
+    """Give a kind of job a (lazily translated) name for the progress page."""
+    _kind_labels[kind] = label
+
+
+def job_kind_label(kind: str) -> str:
+    return str(_kind_labels.get(kind, kind))
+
 
 def job_create(*, actor: Any, kind: str, total: int = 0) -> Job:
     """Record a queued job started by `actor` (a user, or None for the system)."""

@@ -46,6 +46,13 @@ class Job(models.Model):
         return f"{self.kind} {self.public_id}"
 
     @property
+    def kind_label(self) -> str:
+        """The human name registered for this kind of job (`core.jobs.register_job_kind`), else its code."""
+        from govtrust.core.jobs import job_kind_label
+
+        return job_kind_label(self.kind)
+
+    @property
     def is_finished(self) -> bool:
         return self.status in self.FINISHED
 
