@@ -259,12 +259,12 @@ def test_the_export_opens_as_xlsx_with_the_result_rows(client, bodies):
 
 def test_the_api_searches_within_the_callers_scope(client, bodies):
     login(client, bodies["nj_fgw"], "city_credit_office", "unit_and_below")
-    data = client.get("/api/agencies", {"q": "财政局"}).json()
+    data = client.get("/api/registry/agencies", {"q": "财政局"}).json()
     assert data["count"] == 2 and data["page"] == 1 and data["per_page"] == 20
     assert {i["name"] for i in data["items"]} == {"南京市财政局", "南京市江宁区财政局"}
-    assert client.get("/api/agencies", {"region": "999999"}).status_code == 404
+    assert client.get("/api/registry/agencies", {"region": "999999"}).status_code == 404
 
 
 def test_the_api_and_the_page_need_a_login(client, bodies):
-    assert client.get("/api/agencies").status_code == 401
+    assert client.get("/api/registry/agencies").status_code == 401
     assert client.get("/console/agencies/").status_code == 302
