@@ -5,6 +5,7 @@ An entry is shown when the user holds `action` (any scope) — or always, when `
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,3 +46,21 @@ def menu_for(user: Any, current_path: str = "") -> list[dict[str, Any]]:
         active = current_path == url or (url != "/console/" and current_path.startswith(url))
         items.append({"label": item.label, "url": url, "active": active})
     return items
+
+
+# --- dashboard cards ------------------------------------------------------------------------------
+# Each app contributes figures to the console home page: a function of the request returning
+# {"label": …, "value": …, "url": …} or None when the card does not apply to this user.
+
+DashboardCard = Callable[[Any], "dict[str, Any] | None"]
+_cards: list[tuple[int, DashboardCard]] = []
+
+
+def register_dashboard_card(card: DashboardCard, *, order: int = 100) -> None:
+    if all(existing is not card for _order, existing in _cards):
+        _cards.append((order, card))
+        _cards.sort(key=lambda pair: pair[0])
+
+
+def dashboard_for(request: Any) -> list[dict[str, Any]]:
+    return [data for _order, card in _cards if (data := card(request)) is not None]

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from govtrust.core.jobs import job_create, job_enqueue
 from govtrust.core.models import AccessLog, Job, Notification, ObjectChange
+from govtrust.core.navigation import dashboard_for
 from govtrust.core.notifications import notification_mark_all_read, notification_mark_read, unread_count
 from govtrust.core.periods import calendar_warnings
 from govtrust.core.tasks import verify_audit_logs
@@ -22,7 +23,12 @@ INBOX_PAGE_SIZE = 20
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html", {"calendar_warnings": calendar_warnings(timezone.localdate())})
+    context = {
+        "calendar_warnings": calendar_warnings(timezone.localdate()),
+        "cards": dashboard_for(request),
+        "recent_jobs": Job.objects.filter(created_by_pk=request.user.pk).order_by("-created_at")[:5],
+    }
+    return render(request, "core/home.html", context)
 
 
 # --- notifications inbox ------------------------------------------------------------------------

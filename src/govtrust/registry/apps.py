@@ -8,7 +8,33 @@ class RegistryConfig(AppConfig):
     verbose_name = _("主体名录")
 
     def ready(self) -> None:
-        from govtrust.core.navigation import MenuItem, register_menu_item
+        from govtrust.core.navigation import MenuItem, register_dashboard_card, register_menu_item
 
         register_menu_item(MenuItem(_("政府部门"), "registry:agency_list", action="registry.view", order=10))
         register_menu_item(MenuItem(_("企业"), "registry:enterprise_list", action="registry.view", order=20))
+
+        register_dashboard_card(_agency_card, order=10)
+        register_dashboard_card(_civil_servant_card, order=20)
+
+
+def _agency_card(request):  # type: ignore[no-untyped-def]
+    """How many bodies the user may see (their data scope), linking to the search."""
+    from django.urls import reverse
+
+    from govtrust.registry.models import Agency
+    from govtrust.registry.permissions import VIEW, has_grant
+
+    if not has_grant(request.user, VIEW):
+        return None
+    count = Agency.objects.visible_to(request.user, VIEW).count()
+    return {"label": _("可查看的政府部门"), "value": count, "url": reverse("registry:agency_list")}
+
+
+def _civil_servant_card(request):  # type: ignore[no-untyped-def]
+    from govtrust.registry.models import CivilServant
+    from govtrust.registry.permissions import VIEW, has_grant
+
+    if not has_grant(request.user, VIEW):
+        return None
+    count = CivilServant.objects.visible_to(request.user, VIEW).count()
+    return {"label": _("可查看的公务员"), "value": count, "url": None}
