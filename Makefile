@@ -7,7 +7,7 @@ GOVTRUST := $(VENV)/bin/govtrust
 SCALE ?= 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test bench lint format setup setup-dev assets sysdeps-demo sysdeps-test lock clean-bench
+.PHONY: demo test bench lint format setup setup-dev assets sysdeps-demo sysdeps-test lock messages
 
 # --- set-up (each step is skipped when its inputs have not changed) ----------------------------
 $(VENV)/.python-ok:
@@ -71,3 +71,9 @@ lock:
 	$(PY) -m pip install -q uv
 	$(VENV)/bin/uv pip compile pyproject.toml --python-version 3.11 -q -o requirements/base.lock
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 -q -o requirements/dev.lock
+
+# Extract new strings into locale/en/…/django.po, then (after translating them) compile the .mo.
+# Needs GNU gettext (Debian: gettext). tests/test_i18n.py fails while any string is untranslated.
+messages: setup-dev
+	cd src/govtrust && ../../$(VENV)/bin/django-admin makemessages -l en --settings=govtrust.settings -i "migrations/*"
+	msgfmt --check -o locale/en/LC_MESSAGES/django.mo locale/en/LC_MESSAGES/django.po
