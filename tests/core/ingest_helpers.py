@@ -55,11 +55,15 @@ class CodesKind(ImportKind):
 
     def publish(self, batch: ImportBatch, staged: Iterator[Staged]) -> dict[str, int]:
         rows = list(staged)
-        taken = set(KnownLegacyCode.objects.filter(code__in=[r.data["code"] for r in rows]).values_list("code", flat=True))
+        taken = set(
+            KnownLegacyCode.objects.filter(code__in=[r.data["code"] for r in rows]).values_list("code", flat=True)
+        )
         fresh = []
         for row in rows:
             if row.data["code"] in taken:
-                reject_at_publish(batch, row_number=row.row_number, errors=[CellError("code", row.data["code"], "已存在")])
+                reject_at_publish(
+                    batch, row_number=row.row_number, errors=[CellError("code", row.data["code"], "已存在")]
+                )
             else:
                 fresh.append(KnownLegacyCode(code=row.data["code"], note=row.data["note"]))
         KnownLegacyCode.objects.bulk_create(fresh)
@@ -100,3 +104,20 @@ def write_xlsx(path: Path, rows: list[list[Any]], *, headers: list[str] = HEADER
 def write_jsonl(path: Path, objects: list[Any]) -> Path:
     path.write_text("\n".join(o if isinstance(o, str) else json.dumps(o, ensure_ascii=False) for o in objects) + "\n")
     return path
+
+
+def make_uscc(n: int, *, area: str = "320000") -> str:
+    from govtrust.core.validators import org_code_check_digit, uscc_check_digit
+
+    org8 = f"{n:08d}"
+    first17 = "11" + area + org8 + org_code_check_digit(org8)
+    return first17 + uscc_check_digit(first17)
+
+
+def make_body(n: int, name: str, region_code: str = "320000", **kw: Any) -> Any:
+    from types import SimpleNamespace
+
+    from govtrust.registry.services import agency_create
+
+    setup = SimpleNamespace(username="test-setup", is_authenticated=False)
+    return agency_create(actor=setup, uscc=make_uscc(n, area=region_code), name=name, region_code=region_code, **kw)

@@ -39,7 +39,13 @@ def audit_rows(batch):
 def test_valid_rows_are_published_and_bad_rows_rejected_with_row_column_value_and_reason(tmp_path):
     path = write_csv(
         tmp_path / "a.csv",
-        [[code(1), "好", "甲类"], ["bad", "坏行", ""], [code(3), "三", "b"], [code(4), "四", "丙类"], [code(5), "", ""]],
+        [
+            [code(1), "好", "甲类"],
+            ["bad", "坏行", ""],
+            [code(3), "三", "b"],
+            [code(4), "四", "丙类"],
+            [code(5), "", ""],
+        ],
     )
     batch = run(path)
     assert batch.status == ImportBatch.Status.PUBLISHED
@@ -186,7 +192,9 @@ def test_unknown_kinds_and_suppliers_are_refused_before_anything_is_stored(tmp_p
     with pytest.raises(ValidationError, match="未知的导入类型"):
         ingest_start(actor=OPERATOR, kind="nope", source=path, file_name="a.csv")
     with pytest.raises(ValidationError, match="未登记"):
-        ingest_start(actor=OPERATOR, kind="test.codes", source=path, file_name="a.csv", supplier_code="11320000MB0000000X")
+        ingest_start(
+            actor=OPERATOR, kind="test.codes", source=path, file_name="a.csv", supplier_code="11320000MB0000000X"
+        )
     assert ImportBatch.objects.count() == 0
 
 

@@ -24,7 +24,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from govtrust.core.codes import known_legacy_codes
+from govtrust.core import codes
 from govtrust.core.crypto import keyed_hash, sm4_encrypt
 from govtrust.core.ingest import CellError, Column, ImportKind, RowOutcome, Staged, register_kind
 from govtrust.core.ingest.services import reject_at_publish, staged_rows
@@ -176,7 +176,7 @@ class Agencies(ImportKind):
         ]
 
     def begin(self, batch: ImportBatch) -> None:
-        self.legacy = known_legacy_codes()
+        self.legacy = codes.known_legacy_codes()
         self.regions = {
             code: (pk, level, [c for c in ancestors if c])
             for pk, code, level, *ancestors in Region.objects.values_list(
