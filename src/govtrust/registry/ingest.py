@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 from govtrust.core import codes
 from govtrust.core.crypto import keyed_hash, sm4_encrypt
 from govtrust.core.ingest import CellError, Column, ImportKind, RowOutcome, Staged, register_kind
+from govtrust.core.ingest.bulk import insert_rows
 from govtrust.core.ingest.services import reject_at_publish, staged_rows
 from govtrust.core.ingest.values import parse_date
 from govtrust.core.masking import mask_id_number
@@ -52,6 +53,10 @@ REGION_LEVEL_TO_AGENCY_LEVEL = {
     3: AgencyLevel.COUNTY,
     4: AgencyLevel.TOWNSHIP,
 }
+SERVANT_FIELDS = ("agency_id", "name", "position", "start_date", "id_number_encrypted", "id_number_hash",
+                  "id_number_masked")  # fmt: skip
+PERSON_FIELDS = ("name", "id_number_encrypted", "id_number_hash", "id_number_masked")
+LABEL_AGENCY_NAME, LABEL_NAME, LABEL_POSITION = gettext_lazy("单位名称"), gettext_lazy("姓名"), gettext_lazy("职务")
 YES_NO = (("1", gettext_lazy("是")), ("0", gettext_lazy("否")))
 
 
@@ -98,9 +103,11 @@ def _id_number(values: dict[str, str], errors: list[CellError]) -> str:
     return policy.upgrade_id_number(check.code)
 
 
-def _name(values: dict[str, str], key: str, errors: list[CellError], *, max_length: int, label: str) -> str:
+def _name(values: dict[str, str], key: str, errors: list[CellError], *, max_length: int, label: Any) -> str:
     value = policy.clean_text(values[key])
-    message = policy.check_name(value, max_length=max_length, label=label)
+    if value and len(value) <= max_length and value.isprintable():
+        return value  # the common case, without building a translated label per row
+    message = policy.check_name(value, max_length=max_length, label=str(label))
     if message:
         errors.append(CellError(key, value, message))
     return value
@@ -202,7 +209,7 @@ class Agencies(ImportKind):
             errors.append(CellError("uscc", values["uscc"], check.reason))
         elif code in self.known:
             errors.append(CellError("uscc", code, _("统一社会信用代码%(code)s已登记") % {"code": code}))
-        name = _name(values, "name", errors, max_length=policy.AGENCY_NAME_MAX, label=_("单位名称"))
+        name = _name(values, "name", errors, max_length=policy.AGENCY_NAME_MAX, label=LABEL_AGENCY_NAME)
         region_code = normalise_code(values["region_code"])
         region = self.regions.get(region_code)
         if region is None:
@@ -352,7 +359,7 @@ class CivilServants(ImportKind):
 
     def validate_row(self, values: dict[str, str], *, row_number: int) -> RowOutcome:
         errors: list[CellError] = []
-        name = _name(values, "name", errors, max_length=policy.PERSON_NAME_MAX, label=_("姓名"))
+        name = _name(values, "name", errors, max_length=policy.PERSON_NAME_MAX, label=LABEL_NAME)
         number = _id_number(values, errors)
         code = normalise_code(values["agency_uscc"])
         agency_pk = self.agencies.get(code)
@@ -362,7 +369,7 @@ class CivilServants(ImportKind):
             errors.append(CellError("agency_uscc", code, _("超出您的数据权限范围")))
         position = policy.clean_text(values["position"])
         if position:
-            _name(values, "position", errors, max_length=policy.POSITION_MAX, label=_("职务"))
+            _name(values, "position", errors, max_length=policy.POSITION_MAX, label=LABEL_POSITION)
         start = None
         if values["start_date"]:
             start, reason = parse_date(values["start_date"])
@@ -399,19 +406,9 @@ class CivilServants(ImportKind):
                         errors=[CellError("id_number", "", _("该身份证号码的人员已在本单位登记"))],
                     )
                     continue
-                servants.append(
-                    CivilServant(
-                        agency_id=d["agency_id"],
-                        name=d["name"],
-                        position=d["position"],
-                        start_date=datetime.date.fromisoformat(d["start_date"]) if d["start_date"] else None,
-                        id_number_encrypted=d["enc"],
-                        id_number_hash=d["hash"],
-                        id_number_masked=d["masked"],
-                    )
-                )
-            CivilServant.objects.bulk_create(servants, batch_size=PUBLISH_GROUP)
-            published += len(servants)
+                start = datetime.date.fromisoformat(d["start_date"]) if d["start_date"] else None
+                servants.append((d["agency_id"], d["name"], d["position"], start, d["enc"], d["hash"], d["masked"]))
+            published += insert_rows(CivilServant, SERVANT_FIELDS, servants)
         return {"published": published}
 
 
@@ -438,7 +435,7 @@ class Persons(ImportKind):
 
     def validate_row(self, values: dict[str, str], *, row_number: int) -> RowOutcome:
         errors: list[CellError] = []
-        name = _name(values, "name", errors, max_length=policy.PERSON_NAME_MAX, label=_("姓名"))
+        name = _name(values, "name", errors, max_length=policy.PERSON_NAME_MAX, label=LABEL_NAME)
         number = _id_number(values, errors)
         if errors:
             return RowOutcome(None, errors)
@@ -461,16 +458,9 @@ class Persons(ImportKind):
                         batch, row_number=row.row_number, errors=[CellError("id_number", "", _("该身份证号码已登记"))]
                     )
                     continue
-                persons.append(
-                    Person(
-                        name=d["name"],
-                        id_number_encrypted=d["enc"],
-                        id_number_hash=d["hash"],
-                        id_number_masked=d["masked"],
-                    )
-                )
-            Person.objects.bulk_create(persons, batch_size=PUBLISH_GROUP)
-            published += len(persons)
+                existing.add(d["hash"])
+                persons.append((d["name"], d["enc"], d["hash"], d["masked"]))
+            published += insert_rows(Person, PERSON_FIELDS, persons)
         return {"published": published}
 
 
