@@ -19,6 +19,7 @@ the runner whose UPDATE matches no row stops. Publication is claimed the same wa
 
 from __future__ import annotations
 
+import copy
 import datetime
 import hashlib
 import json
@@ -237,7 +238,8 @@ def ingest_run(batch: ImportBatch, *, progress: Progress | None = None) -> Impor
     batch.refresh_from_db()
     if batch.is_finished:
         return batch
-    kind = get_kind(batch.kind)
+    # A copy per run: `begin` keeps per-batch caches on the kind, and two runs may share a process.
+    kind = copy.copy(get_kind(batch.kind))
     try:
         _run(batch, kind, progress)
     except RefusedFile as exc:
