@@ -195,6 +195,11 @@ TASKS = {
     }
 }
 
+# --- Import machinery (归集, core.ingest) ------------------------------------------------------
+# Rows per committed chunk (at most 5,000: a crash loses at most one chunk) and the XLSX row cap.
+GOVTRUST_INGEST_CHUNK_ROWS = envint("GOVTRUST_INGEST_CHUNK_ROWS", 5000)
+GOVTRUST_INGEST_XLSX_MAX_ROWS = envint("GOVTRUST_INGEST_XLSX_MAX_ROWS", 200_000)
+
 # --- Mail -----------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("GOVTRUST_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("GOVTRUST_EMAIL_HOST", "localhost")

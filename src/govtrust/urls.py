@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("govtrust.accounts.urls")),
+    path("console/ingest/", include("govtrust.core.ingest.urls")),
     path("console/", include("govtrust.core.urls")),
     path("console/", include("govtrust.registry.urls")),
     path("", include("govtrust.disclosure.urls")),

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 ACTIONS: dict[str, StrPromise] = {
     "registry.view": _("查看主体（政府部门、公务员、企业）"),
     "registry.change": _("新增、修改主体"),
+    "records.ingest": _("报送数据（归集导入）"),
     "audit.view": _("查看审计记录、登录日志和操作日志"),
     "notification.view": _("查看通知"),
     "api_client.manage": _("管理接口客户端和令牌"),

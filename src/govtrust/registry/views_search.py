@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
-import xlsxwriter
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -13,6 +11,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from govtrust.core.exports import write_xlsx, xlsx_response
 from govtrust.core.models import Region
 from govtrust.registry.models import Agency
 from govtrust.registry.permissions import VIEW, has_grant
@@ -90,28 +89,27 @@ def agency_export(request: HttpRequest) -> HttpResponse:
     )
     mode, _text = classify_query(query)
     rows = qs.select_related("region").order_by(*result_ordering(mode, region))[: EXPORT_MAX_ROWS + 1]
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
-    sheet = book.add_worksheet(_("政府部门"))
-    bold = book.add_format({"bold": True})
     headers = [_("名称"), _("统一社会信用代码"), _("代码状态"), _("行政区划代码"), _("行政区划"), _("层级"),
                _("机构类型"), _("状态")]  # fmt: skip
-    sheet.write_row(0, 0, headers, bold)
-    count = 0
-    for count, agency in enumerate(rows.iterator(chunk_size=2000), start=1):
-        if count > EXPORT_MAX_ROWS:
-            sheet.write(count, 0, _("结果超过 %(n)d 行，仅导出前 %(n)d 行，请缩小范围。") % {"n": EXPORT_MAX_ROWS})
-            break
-        sheet.write_row(count, 0, [
-            agency.name, agency.uscc, agency.get_uscc_status_display(), agency.region.code, agency.region.name,
-            agency.get_level_display(), agency.get_org_type_display(), agency.get_status_display(),
-        ])  # fmt: skip
-    sheet.set_column(0, 0, 40)
-    sheet.set_column(1, 1, 22)
-    book.close()
-    response = HttpResponse(
-        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    content = write_xlsx(
+        headers,
+        (
+            [
+                agency.name,
+                agency.uscc,
+                agency.get_uscc_status_display(),
+                agency.region.code,
+                agency.region.name,
+                agency.get_level_display(),
+                agency.get_org_type_display(),
+                agency.get_status_display(),
+            ]  # fmt: skip
+            for agency in rows.iterator(chunk_size=2000)
+        ),
+        sheet_title=_("政府部门"),
+        widths={0: 40, 1: 22},
+        max_rows=EXPORT_MAX_ROWS,
+        truncated_note=_("结果超过 %(n)d 行，仅导出前 %(n)d 行，请缩小范围。") % {"n": EXPORT_MAX_ROWS},
     )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="agencies-{stamp}.xlsx"'
-    return response
+    return xlsx_response(content, f"agencies-{stamp}.xlsx")

@@ -4,6 +4,7 @@ from govtrust.core.models.audit import AccessLog, AuditCheckpoint, AuditImmutabl
 from govtrust.core.models.calendar import CalendarYear
 from govtrust.core.models.codes import KnownLegacyCode
 from govtrust.core.models.events import OutboxEvent
+from govtrust.core.models.ingest import ImportBatch, ImportRowError, StagedRow
 from govtrust.core.models.jobs import Job
 from govtrust.core.models.notifications import Notification
 from govtrust.core.models.regions import Region
@@ -14,11 +15,14 @@ __all__ = [
     "AuditCheckpoint",
     "AuditImmutableError",
     "CalendarYear",
+    "ImportBatch",
+    "ImportRowError",
     "Job",
     "KnownLegacyCode",
     "Notification",
     "ObjectChange",
     "OutboxEvent",
     "Region",
+    "StagedRow",
     "SweepRun",
 ]

@@ -1,0 +1,601 @@
+"""The import machinery's writes: receive a file (`ingest_start`), then validate, stage and publish it (`ingest_run`).
+
+Semantics (docs/ingest.md):
+- rows are validated and staged in committed chunks of at most 5,000 rows (`GOVTRUST_INGEST_CHUNK_ROWS`);
+  each chunk commits its staged rows, its rejected rows and the batch counters together, so a process
+  killed midway loses at most one chunk, and `ingest_run` on the same batch continues after
+  `last_chunk_row`;
+- nothing is visible until publication: `kind.publish` runs in ONE transaction that also marks the batch
+  published, writes the batch's one audit row and deletes its staged rows;
+- by default valid rows are published and bad rows rejected; a strict batch with any bad row publishes
+  nothing (status rejected);
+- the same file (SHA-256) of the same kind from the same supplier, once published, is recognised and
+  changes nothing; an unfinished batch of the same file is handed back so that it can be resumed.
+
+Two runners of one batch (a job delivered twice, a CLI re-run while the worker still runs) cannot both
+stage: each chunk advances `last_chunk_row` with a conditional UPDATE from the value its runner read, and
+the runner whose UPDATE matches no row stops. Publication is claimed the same way (staged → publishing).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import hashlib
+import json
+import logging
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from govtrust.core.audit import log_change
+from govtrust.core.ingest.kinds import CellError, ImportKind, RowOutcome, Staged, get_kind, suppliers
+from govtrust.core.ingest.readers import RefusedFile, Source, open_source
+from govtrust.core.masking import mask_id_number
+from govtrust.core.models import ImportBatch, ImportRowError, ObjectChange, StagedRow
+from govtrust.core.validators import normalise_code
+
+logger = logging.getLogger(__name__)
+
+CHUNK_ROWS_MAX = 5000
+Progress = Callable[[int, int | None, str], None]
+
+
+def chunk_rows() -> int:
+    return max(1, min(CHUNK_ROWS_MAX, int(getattr(settings, "GOVTRUST_INGEST_CHUNK_ROWS", CHUNK_ROWS_MAX))))
+
+
+def ingest_root() -> Path:
+    return Path(settings.VAR_DIR) / "ingest"
+
+
+def source_path(batch: ImportBatch) -> Path:
+    """Where the submitted file of a batch is kept (it is the evidence of what the supplier sent)."""
+    suffix = Path(batch.file_name).suffix.lower()
+    suffix = suffix if suffix.isascii() and len(suffix) <= 8 else ""
+    return ingest_root() / batch.number / f"source{suffix}"
+
+
+@dataclass(frozen=True)
+class BatchActor:
+    """The submitter of a batch, for the audit row written later by the worker or the CLI."""
+
+    pk: int | None
+    username: str
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.pk is not None
+
+    def get_username(self) -> str:
+        return self.username
+
+
+def batch_actor(batch: ImportBatch) -> BatchActor:
+    return BatchActor(pk=batch.created_by_pk, username=batch.created_by_name or "system")
+
+
+# --- receiving a file -----------------------------------------------------------------------------
+
+
+def _copy_hashing(source: str | Path | IO[bytes] | Any, target: Path) -> tuple[str, int]:
+    """Copy an upload (Django UploadedFile, binary file object or path) to `target`; (sha256 hex, size)."""
+    digest, size = hashlib.sha256(), 0
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(source, str | Path):
+        blocks: Iterable[bytes] = _file_blocks(Path(source))
+    elif hasattr(source, "chunks"):
+        blocks = source.chunks(1 << 20)
+    else:
+        blocks = iter(lambda: source.read(1 << 20), b"")
+    with open(target, "wb") as out:
+        for block in blocks:
+            digest.update(block)
+            size += len(block)
+            out.write(block)
+    return digest.hexdigest(), size
+
+
+def _file_blocks(path: Path) -> Iterator[bytes]:
+    with open(path, "rb") as raw:
+        while block := raw.read(1 << 20):
+            yield block
+
+
+def _next_number(today: datetime.date) -> str:
+    prefix = f"GJ-{today:%Y%m%d}-"
+    last = ImportBatch.objects.filter(number__startswith=prefix).order_by("-pk").values_list("number", flat=True)
+    latest = last.first()
+    n = int(latest[len(prefix) :]) + 1 if latest else 1
+    return f"{prefix}{n:04d}"
+
+
+def _resolve_supplier(kind: ImportKind, supplier_code: str) -> tuple[str, str]:
+    code = normalise_code(supplier_code or "")
+    if not code:
+        if kind.supplier_required:
+            raise ValidationError(_("请指明报送单位（统一社会信用代码）"), code="supplier")
+        return "", ""
+    registry = suppliers()
+    name = registry.name_of(code) if registry else None
+    if name is None:
+        raise ValidationError(_("报送单位“%(code)s”未登记") % {"code": code}, code="supplier")
+    return code, name
+
+
+def kind_or_error(code: str) -> ImportKind:
+    try:
+        return get_kind(code)
+    except KeyError:
+        raise ValidationError(_("未知的导入类型“%(kind)s”") % {"kind": code}, code="kind") from None
+
+
+def ingest_start(
+    *,
+    actor: Any,
+    kind: str,
+    source: str | Path | IO[bytes] | Any,
+    file_name: str,
+    supplier_code: str = "",
+    strict: bool = False,
+) -> ImportBatch:
+    """Receive a file for `kind` from the supplier body `supplier_code` and return its batch (not run yet).
+
+    The file is copied to VAR_DIR/ingest/<batch number>/ while its SHA-256 is computed. If the same file
+    of this kind from this supplier is already published, that batch is returned with `duplicate = True`
+    and nothing changes; if an unfinished batch of it exists (same strictness), that batch is returned to be
+    resumed. Raises ValidationError (code "kind" or "supplier") for an unknown kind or supplier.
+    """
+    import_kind = kind_or_error(kind)
+    code, name = _resolve_supplier(import_kind, supplier_code)
+    file_name = os.path.basename(file_name or "upload")[:255] or "upload"
+    incoming = ingest_root() / "incoming" / uuid.uuid4().hex
+    try:
+        sha, size = _copy_hashing(source, incoming)
+        same_file = ImportBatch.objects.filter(sha256=sha, kind=import_kind.code, supplier_code=code)
+        published = same_file.filter(status=ImportBatch.Status.PUBLISHED).order_by("pk").first()
+        if published is not None:
+            published.duplicate = True
+            return published
+        unfinished = same_file.exclude(status__in=ImportBatch.FINISHED).filter(strict=strict).order_by("-pk").first()
+        if unfinished is not None and source_path(unfinished).exists():
+            return unfinished
+        user_pk, user_name = _actor_identity(actor)
+        for _attempt in range(5):
+            try:
+                with transaction.atomic():
+                    batch = ImportBatch.objects.create(
+                        number=_next_number(timezone.localdate()),
+                        kind=import_kind.code,
+                        supplier_code=code,
+                        supplier_name=name,
+                        file_name=file_name,
+                        file_size=size,
+                        sha256=sha,
+                        strict=strict,
+                        created_by_pk=user_pk,
+                        created_by_name=user_name,
+                    )
+                break
+            except IntegrityError:  # two batches numbered at once: take the next number
+                continue
+        else:
+            raise RuntimeError("could not number the import batch")
+        target = source_path(batch)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(incoming), target)
+        return batch
+    finally:
+        incoming.unlink(missing_ok=True)
+
+
+def _actor_identity(actor: Any) -> tuple[int | None, str]:
+    from govtrust.core.audit import actor_identity
+
+    return actor_identity(actor)
+
+
+def ingest_attach_job(*, batch: ImportBatch, job_id: uuid.UUID) -> None:
+    """Remember which background job runs the batch (derived bookkeeping: no audit row of its own)."""
+    ImportBatch.objects.filter(pk=batch.pk).update(job=job_id)
+    batch.job = job_id
+
+
+# --- running a batch ------------------------------------------------------------------------------
+
+
+class _Superseded(Exception):
+    """Another runner advanced the batch: this one stops."""
+
+
+class _StrictRollback(Exception):
+    """A strict batch got a bad row during publication: undo the publication, then report the row."""
+
+    def __init__(self, row_number: int, errors: list[CellError]) -> None:
+        super().__init__(row_number)
+        self.row_number = row_number
+        self.errors = errors
+
+
+def ingest_run(batch: ImportBatch, *, progress: Progress | None = None) -> ImportBatch:
+    """Validate, stage and publish `batch` (or continue an interrupted run); returns it refreshed.
+
+    `progress(done_rows, total_rows_or_None, message)` is called after every committed chunk.
+    A refused file ends as status "refused" with `message`; an unexpected error marks the batch "failed"
+    (it can be run again) and is re-raised.
+    """
+    batch.refresh_from_db()
+    if batch.is_finished:
+        return batch
+    # A copy per run: `begin` keeps per-batch caches on the kind, and two runs may share a process.
+    kind = copy.copy(get_kind(batch.kind))
+    try:
+        _run(batch, kind, progress)
+    except RefusedFile as exc:
+        _refuse(batch, str(exc))
+    except _Superseded:
+        logger.warning("import batch %s is being run by another process; this run stops", batch.number)
+    except Exception:
+        logger.exception("import batch %s failed", batch.number)
+        ImportBatch.objects.filter(pk=batch.pk).exclude(status__in=ImportBatch.FINISHED).update(
+            status=ImportBatch.Status.FAILED, message=_("处理出错，请联系管理员（批次号 %(n)s）") % {"n": batch.number}
+        )
+        batch.refresh_from_db()
+        raise
+    batch.refresh_from_db()
+    return batch
+
+
+def _run(batch: ImportBatch, kind: ImportKind, progress: Progress | None) -> None:
+    path = source_path(batch)
+    if not path.exists():
+        raise RefusedFile(_("找不到上传的文件"))
+    source = open_source(path, batch.file_name, kind)
+    if batch.status != ImportBatch.Status.STAGED:
+        claimed = ImportBatch.objects.filter(
+            pk=batch.pk,
+            status__in=[ImportBatch.Status.RECEIVED, ImportBatch.Status.STAGING, ImportBatch.Status.FAILED],
+            last_chunk_row=batch.last_chunk_row,
+        ).update(
+            status=ImportBatch.Status.STAGING,
+            format=source.format,
+            encoding=source.encoding,
+            warnings=source.warnings[:50],
+            message="",
+        )
+        if not claimed:
+            raise _Superseded
+        batch.status = ImportBatch.Status.STAGING
+        _stage(batch, kind, source, progress)
+    if batch.rows_total == 0:
+        raise RefusedFile(_("文件中没有数据行"))
+    if batch.strict and batch.rows_rejected:
+        _reject(batch)
+        return
+    if progress:
+        progress(batch.rows_total, batch.rows_total, _("正在入库"))
+    try:
+        _publish(batch, kind)
+    except _StrictRollback as rollback:
+        # The rollback took the row's report with it: write it again, outside the undone publication.
+        with transaction.atomic():
+            ImportRowError.objects.bulk_create(_error_rows(batch, kind, rollback.row_number, rollback.errors))
+            ImportBatch.objects.filter(pk=batch.pk).update(
+                rows_valid=F("rows_valid") - 1, rows_rejected=F("rows_rejected") + 1
+            )
+        _reject(batch)
+
+
+@dataclass
+class _Chunk:
+    staged: list[tuple[int, int, str, str]]
+    errors: list[ImportRowError]
+    total: int = 0
+    valid: int = 0
+    rejected: int = 0
+    last_row: int = 0
+
+
+def _new_chunk() -> _Chunk:
+    return _Chunk(staged=[], errors=[])
+
+
+def _check_cells(values: dict[str, str], kind: ImportKind) -> list[CellError]:
+    """The framework's own checks: required cells filled, choice cells holding a code or a label (→ code)."""
+    errors: list[CellError] = []
+    for column in kind.columns:
+        value = values[column.key]
+        if not value:
+            if column.required:
+                errors.append(CellError(column.key, "", _("%(col)s不能为空") % {"col": column.header}))
+            continue
+        if column.choices:
+            for code, label in column.choices:
+                if value == code or value == str(label):
+                    values[column.key] = code
+                    break
+            else:
+                allowed = "、".join(str(label) for _code, label in column.choices)
+                errors.append(
+                    CellError(
+                        column.key,
+                        value,
+                        _("%(col)s只能填写：%(allowed)s") % {"col": column.header, "allowed": allowed},
+                    )
+                )
+    return errors
+
+
+def _error_rows(batch: ImportBatch, kind: ImportKind, row_number: int, errors: list[CellError]) -> list[ImportRowError]:
+    rows = []
+    for error in errors:
+        column = _column_or_none(kind, error.column_key)
+        value = error.value or ""
+        if column is not None and column.sensitive:
+            value = mask_id_number(value)
+        rows.append(
+            ImportRowError(
+                batch_id=batch.pk,
+                row_number=row_number,
+                column=str(column.header) if column is not None else "",
+                value=value[: ImportRowError.VALUE_MAX],
+                reason=str(error.reason)[:500],
+            )
+        )
+    return rows
+
+
+def _column_or_none(kind: ImportKind, key: str) -> Any:
+    try:
+        return kind.column(key) if key else None
+    except KeyError:
+        return None
+
+
+class _SeenKeys:
+    """Natural keys met so far in this file → the first row with each, in little memory.
+
+    A million keys of ~50 characters would take ~250 MB as strings; here each is its 64-bit hash. A hash
+    match is confirmed against the real key (in this chunk, or read back from the staged row), so a hash
+    collision never rejects a good row.
+    """
+
+    def __init__(self, batch: ImportBatch) -> None:
+        self.batch = batch
+        self.first: dict[int, int] = {}
+        self.collided: dict[str, int] = {}
+        self.pending: dict[int, str] = {}  # row -> key, for rows of the chunk not yet committed
+
+    def load_committed(self) -> None:
+        rows = StagedRow.objects.filter(batch=self.batch).exclude(natural_key="").order_by("row_number")
+        for row_number, key in rows.values_list("row_number", "natural_key").iterator(chunk_size=5000):
+            self.first.setdefault(hash(key), row_number)
+
+    def _key_of(self, row_number: int) -> str:
+        if row_number in self.pending:
+            return self.pending[row_number]
+        row = StagedRow.objects.filter(batch=self.batch, row_number=row_number).values_list("natural_key", flat=True)
+        return row.first() or ""
+
+    def first_row(self, key: str, row_number: int) -> int | None:
+        """The earlier row with `key`, or None after remembering this row as the first one."""
+        if key in self.collided:
+            return self.collided[key]
+        h = hash(key)
+        earlier = self.first.get(h)
+        if earlier is None:
+            self.first[h] = row_number
+            self.pending[row_number] = key
+            return None
+        if self._key_of(earlier) == key:
+            return earlier
+        self.collided[key] = row_number
+        self.pending[row_number] = key
+        return None
+
+
+def _stage(batch: ImportBatch, kind: ImportKind, source: Source, progress: Progress | None) -> None:
+    size = chunk_rows()
+    kind.begin(batch)
+    resume_after = batch.last_chunk_row
+    seen = _SeenKeys(batch)
+    if resume_after:
+        seen.load_committed()
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+    file_size = max(1, batch.file_size)
+    chunk = _new_chunk()
+    for row_number, values, problem in source.rows():
+        if row_number <= resume_after:
+            continue
+        chunk.total += 1
+        chunk.last_row = row_number
+        if problem:
+            errors = [CellError("", "", problem)]
+            outcome = None
+        else:
+            errors = _check_cells(values, kind)
+            outcome = None if errors else kind.validate_row(values, row_number=row_number)
+            if outcome is not None:
+                errors = list(outcome.errors)
+                if outcome.data is None and not errors:
+                    errors = [CellError("", "", _("该行无法识别"))]
+        if not errors and outcome is not None and outcome.natural_key:
+            earlier = seen.first_row(outcome.natural_key, row_number)
+            if earlier is not None:
+                errors = [CellError("", "", _("与第%(row)d行重复") % {"row": earlier})]
+        if errors:
+            chunk.rejected += 1
+            chunk.errors.extend(_error_rows(batch, kind, row_number, errors))
+        else:
+            assert isinstance(outcome, RowOutcome) and outcome.data is not None
+            chunk.valid += 1
+            chunk.staged.append((batch.pk, row_number, outcome.natural_key[:255], dumps(outcome.data)))
+        if chunk.total >= size:
+            _commit_chunk(batch, chunk, seen)
+            chunk = _new_chunk()
+            if progress:
+                done = batch.rows_total
+                total = source.total_rows
+                if total is None:  # CSV / JSON Lines: estimate from how far into the file the reader is
+                    read = source.bytes_read()
+                    total = max(done, done * file_size // read) if read else None
+                progress(done, total, _("已校验 %(n)d 行") % {"n": done})
+    if chunk.total:
+        _commit_chunk(batch, chunk, seen)
+    changed = ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.STAGING).update(
+        status=ImportBatch.Status.STAGED
+    )
+    if not changed:
+        raise _Superseded
+    batch.status = ImportBatch.Status.STAGED
+
+
+_STAGE_SQL = ""
+
+
+def _stage_sql() -> str:
+    global _STAGE_SQL
+    if not _STAGE_SQL:
+        qn = connection.ops.quote_name
+        table = qn(StagedRow._meta.db_table)
+        _STAGE_SQL = f"INSERT INTO {table} (batch_id, row_number, natural_key, data) VALUES (%s, %s, %s, %s)"  # noqa: S608
+    return _STAGE_SQL
+
+
+def _commit_chunk(batch: ImportBatch, chunk: _Chunk, seen: _SeenKeys) -> None:
+    """One transaction: the batch counters move on (only from where this runner left them), then the rows."""
+    with transaction.atomic():
+        moved = ImportBatch.objects.filter(
+            pk=batch.pk, status=ImportBatch.Status.STAGING, last_chunk_row=batch.last_chunk_row
+        ).update(
+            last_chunk_row=chunk.last_row,
+            rows_total=F("rows_total") + chunk.total,
+            rows_valid=F("rows_valid") + chunk.valid,
+            rows_rejected=F("rows_rejected") + chunk.rejected,
+            updated_at=timezone.now(),
+        )
+        if moved != 1:
+            raise _Superseded
+        if chunk.staged:
+            with connection.cursor() as cursor:
+                cursor.executemany(_stage_sql(), chunk.staged)
+        if chunk.errors:
+            ImportRowError.objects.bulk_create(chunk.errors, batch_size=1000)
+    batch.last_chunk_row = chunk.last_row
+    batch.rows_total += chunk.total
+    batch.rows_valid += chunk.valid
+    batch.rows_rejected += chunk.rejected
+    seen.pending.clear()
+
+
+def staged_rows(batch: ImportBatch) -> Iterator[Staged]:
+    """The staged rows of a batch in row order, parsed (what `publish` receives; kinds use it in `begin`)."""
+    loads = json.loads
+    rows = StagedRow.objects.filter(batch=batch).order_by("row_number")
+    for row_number, key, data in rows.values_list("row_number", "natural_key", "data").iterator(chunk_size=5000):
+        yield Staged(row_number, key, loads(data))
+
+
+def reject_at_publish(batch: ImportBatch, *, row_number: int, errors: list[CellError]) -> None:
+    """For `publish`: reject a staged row after all (e.g. its object appeared in the database meanwhile).
+
+    The row is counted as rejected instead of valid and its errors are reported. In a strict batch the
+    whole publication is then undone and the batch rejected.
+    """
+    if batch.strict:
+        raise _StrictRollback(row_number, errors)
+    kind = get_kind(batch.kind)
+    ImportRowError.objects.bulk_create(_error_rows(batch, kind, row_number, errors))
+    ImportBatch.objects.filter(pk=batch.pk).update(rows_valid=F("rows_valid") - 1, rows_rejected=F("rows_rejected") + 1)
+    batch.rows_valid -= 1
+    batch.rows_rejected += 1
+
+
+def _summary(batch: ImportBatch) -> dict[str, Any]:
+    return {
+        "number": batch.number,
+        "kind": batch.kind,
+        "supplier_code": batch.supplier_code,
+        "file_name": batch.file_name,
+        "sha256": batch.sha256,
+        "strict": batch.strict,
+        "status": batch.status,
+        "rows_total": batch.rows_total,
+        "rows_valid": batch.rows_valid,
+        "rows_rejected": batch.rows_rejected,
+        "rows_published": batch.rows_published,
+        "message": batch.message,
+    }
+
+
+def _publish(batch: ImportBatch, kind: ImportKind) -> None:
+    with transaction.atomic():
+        claimed = ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.STAGED).update(
+            status=ImportBatch.Status.PUBLISHING
+        )
+        if not claimed:
+            raise _Superseded
+        batch.refresh_from_db()
+        result = dict(kind.publish(batch, staged_rows(batch)) or {})
+        batch.refresh_from_db()
+        now = timezone.now()
+        batch.status = ImportBatch.Status.PUBLISHED
+        batch.rows_published = int(result.get("published", batch.rows_valid))
+        batch.result = result
+        batch.finished_at = now
+        batch.save(update_fields=["status", "rows_published", "result", "finished_at", "updated_at"])
+        StagedRow.objects.filter(batch=batch).delete()
+        log_change(
+            actor=batch_actor(batch),
+            action=ObjectChange.Action.IMPORT,
+            obj=batch,
+            after={**_summary(batch), "result": result},
+            message=_("归集入库%(n)d行") % {"n": batch.rows_published},
+        )
+
+
+def _finish_without_publishing(batch: ImportBatch, status: str, message: str, *, clear_errors: bool) -> None:
+    with transaction.atomic():
+        changed = (
+            ImportBatch.objects.filter(pk=batch.pk)
+            .exclude(status__in=ImportBatch.FINISHED)
+            .update(status=status, message=message, finished_at=timezone.now())
+        )
+        if not changed:
+            return
+        StagedRow.objects.filter(batch_id=batch.pk).delete()
+        if clear_errors:
+            ImportRowError.objects.filter(batch_id=batch.pk).delete()
+        batch.refresh_from_db()
+        log_change(
+            actor=batch_actor(batch),
+            action=ObjectChange.Action.IMPORT,
+            obj=batch,
+            after=_summary(batch),
+            message=message,
+        )
+
+
+def _reject(batch: ImportBatch) -> None:
+    batch.refresh_from_db()
+    message = _("严格模式：%(n)d行有错误，整批未入库") % {"n": batch.rows_rejected}
+    _finish_without_publishing(batch, ImportBatch.Status.REJECTED, message, clear_errors=False)
+
+
+def _refuse(batch: ImportBatch, message: str) -> None:
+    # A refused file has no meaningful rows: counters and row errors of a partial read are dropped.
+    ImportBatch.objects.filter(pk=batch.pk).exclude(status__in=ImportBatch.FINISHED).update(
+        rows_total=0, rows_valid=0, rows_rejected=0, last_chunk_row=0
+    )
+    _finish_without_publishing(batch, ImportBatch.Status.REFUSED, message, clear_errors=True)
