@@ -67,6 +67,7 @@ REFERENCE_DATA = [
     ("govtrust.core.migrations.0004_seed_known_legacy_codes", "seed"),
     ("govtrust.core.migrations.0005_load_jiangsu_regions", "load"),
     ("govtrust.accounts.migrations.0003_default_roles", "create_roles"),
+    ("govtrust.accounts.migrations.0004_records_grants", "grant"),
 ]
 
 

@@ -15,5 +15,6 @@ urlpatterns = [
     path("accounts/", include("govtrust.accounts.urls")),
     path("console/", include("govtrust.core.urls")),
     path("console/", include("govtrust.registry.urls")),
+    path("console/", include("govtrust.records.urls")),
     path("", include("govtrust.disclosure.urls")),
 ]
