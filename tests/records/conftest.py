@@ -76,7 +76,9 @@ def cast(db) -> Cast:  # type: ignore[no-untyped-def]
         city_user=make_user("city", nj_credit, role("city_credit_office")),
         xw_user=make_user("xw", xw_edu, role("recorded_body")),
         sz_user=make_user("sz", sz_finance, role("recorded_body")),
-        discipline_user=make_user("jw", xw_discipline, role("discipline_department")),
+        # The district's discipline/organisation users sit in the district government body: unit_and_below
+        # from there covers every body under it.
+        discipline_user=make_user("jw", xw_gov, role("discipline_department")),
         norole_user=make_user("nobody", xw_edu),
     )
 

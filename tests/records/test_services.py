@@ -34,7 +34,7 @@ def test_it_creates_a_record_in_force_with_its_window_number_audit_and_event(cas
     assert record.publicity_start == decision and record.publicity_max_end is not None
     assert record.amount_fine == Decimal("1.5")
     assert record.natural_key.endswith(f"|A:{cast.xw_edu.uscc}")
-    assert ObjectChange.objects.filter(action="records.create", object_id=str(record.pk)).exists()
+    assert ObjectChange.objects.filter(action="create", object_type="records.creditrecord", object_id=str(record.pk)).exists()
     [payload] = events("record.in_force")
     assert payload["record_id"] == record.pk and payload["number"] == record.number
 

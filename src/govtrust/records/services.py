@@ -436,7 +436,7 @@ def record_create(
             raise ValidationError(
                 {"document_number": [ValidationError(_("该主体的同一决定书已有记录"), code="duplicate")]}  # type: ignore[dict-item]
             ) from None
-        log_change(actor=actor, action="records.create", obj=record, after=model_snapshot(record))
+        log_change(actor=actor, action="create", obj=record, after=model_snapshot(record))
         if record.status == RecordStatus.IN_FORCE:
             emit(EVENT_IN_FORCE, _record_payload(record))
     return record
@@ -624,7 +624,8 @@ def record_bulk_create(
         if result.created:
             log_change(
                 actor=actor,
-                action="records.bulk_create",
+                action="import",
+                message="records.bulk_create",
                 object_type="records.creditrecord",
                 object_id=batch_number,
                 object_repr=_("批次 %(batch)s") % {"batch": batch_number},
@@ -762,11 +763,11 @@ def record_correct(
             ) from None
         log_change(
             actor=actor,
-            action="records.correct",
+            action="update",
             obj=record,
             before=before,
             after=model_snapshot(record),
-            message=reason,
+            message=f"records.correct: {reason}",
         )
         emit(
             EVENT_CORRECTED,
@@ -803,8 +804,8 @@ def record_revoke(*, actor: Any, record: CreditRecord, reason: str, source: str 
         previous = _transition(record, "revoke", _("“%(status)s”的记录不能撤销"))
         record.status_reason = reason
         _save_transition(record)
-        log_change(actor=actor, action="records.revoke", obj=record, before=before, after=model_snapshot(record),
-                   message=reason)  # fmt: skip
+        log_change(actor=actor, action="transition", obj=record, before=before, after=model_snapshot(record),
+                   message=f"records.revoke: {reason}")  # fmt: skip
         emit(EVENT_REVOKED, {**_record_payload(record), "previous_status": previous, "source": source})
     return record
 
@@ -840,8 +841,8 @@ def record_repair(
         record.status_reason = reason
         record.status_reference = reference
         _save_transition(record)
-        log_change(actor=actor, action="records.repair", obj=record, before=before, after=model_snapshot(record),
-                   message=reason)  # fmt: skip
+        log_change(actor=actor, action="transition", obj=record, before=before, after=model_snapshot(record),
+                   message=f"records.repair: {reference}: {reason}")  # fmt: skip
         emit(EVENT_REPAIRED, {**_record_payload(record), "previous_status": previous, "reference": reference})
     return record
 
@@ -859,7 +860,14 @@ def record_expire(*, actor: Any, record: CreditRecord, today: datetime.date | No
         before = model_snapshot(record)
         _transition(record, "end_publicity", _("“%(status)s”的记录不能结束公示"))
         _save_transition(record)
-        log_change(actor=actor, action="records.expire", obj=record, before=before, after=model_snapshot(record))
+        log_change(
+            actor=actor,
+            action="transition",
+            obj=record,
+            before=before,
+            after=model_snapshot(record),
+            message="records.expire",
+        )
         emit(EVENT_EXPIRED, _record_payload(record))
     return record
 
@@ -913,7 +921,14 @@ def rule_override_save(
         row.entered_by_name = actor_identity(actor)[1]
         row.updated_at = timezone.now()
         row.save()
-        log_change(actor=actor, action="records.rule_override", obj=row, before=before, after=model_snapshot(row))
+        log_change(
+            actor=actor,
+            action="update" if before else "create",
+            obj=row,
+            before=before,
+            after=model_snapshot(row),
+            message="records.rule_override",
+        )
         transaction.on_commit(catalog.invalidate)
     catalog.invalidate()
     return row
@@ -997,7 +1012,7 @@ def ruling_record(
                 ruling.save()
         except IntegrityError:
             raise ValidationError({"number": [ValidationError(_("该认定文号已登记"), code="duplicate")]}) from None  # type: ignore[dict-item]
-        log_change(actor=actor, action="records.ruling_record", obj=ruling, after=model_snapshot(ruling))
+        log_change(actor=actor, action="create", obj=ruling, after=model_snapshot(ruling))
     return ruling
 
 
@@ -1042,10 +1057,10 @@ def ruling_check(*, actor: Any, ruling: FaultToleranceRuling, accepted: bool, re
                                          "ruling_number": ruling.number})  # fmt: skip
         log_change(
             actor=actor,
-            action="records.ruling_check",
+            action="transition",
             obj=ruling,
             before=before,
             after={**model_snapshot(ruling), "covered_record_ids": [r.pk for r in covered]},
-            message=reason,
+            message=f"records.ruling_check: {reason}",
         )
     return ruling

@@ -56,7 +56,8 @@ def records_lifecycle(run_date: datetime.date) -> dict[str, Any]:
         with transaction.atomic():
             log_change(
                 actor=None,
-                action="records.lifecycle",
+                action="transition",
+                message="records.lifecycle",
                 object_type="records.creditrecord",
                 object_id=run_date.isoformat(),
                 object_repr=f"records.lifecycle {run_date.isoformat()}",
