@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from registry.builders import SYSTEM, add_agency, make_id, make_region, make_uscc, make_user
 
 from govtrust.accounts.models import Role, User
 from govtrust.registry import services as registry_services
 from govtrust.registry.models import Agency, CivilServant, Enterprise, Person
-from registry.builders import SYSTEM, add_agency, make_id, make_region, make_uscc, make_user
 
 PAST = datetime.date(2025, 6, 2)
 

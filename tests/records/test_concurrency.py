@@ -7,10 +7,10 @@ import threading
 
 import pytest
 from django.db import close_old_connections, connection
+from registry.builders import SYSTEM
 
 from govtrust.records import services
 from govtrust.records.models import CreditRecord
-from registry.builders import SYSTEM
 
 from .conftest import record_kwargs
 

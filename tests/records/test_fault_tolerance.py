@@ -6,12 +6,12 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from registry.builders import SYSTEM
 
 from govtrust.core.models import OutboxEvent
 from govtrust.records import services
 from govtrust.records.models import CreditRecord, RulingStatus
 from govtrust.records.services import RecordDraft
-from registry.builders import SYSTEM
 
 from .conftest import record_kwargs
 
@@ -61,7 +61,9 @@ def test_a_ruling_in_effect_before_the_record_covers_it_at_creation_single_and_b
         actor=SYSTEM, **record_kwargs(cast, decision_date=RECENT, conduct_date=dt.date(2025, 6, 1))
     )
     assert single.covered_by == r
-    data = record_kwargs(cast, document_number="宁罚〔2026〕7号", decision_date=RECENT, conduct_date=dt.date(2025, 7, 1))
+    data = record_kwargs(
+        cast, document_number="宁罚〔2026〕7号", decision_date=RECENT, conduct_date=dt.date(2025, 7, 1)
+    )
     data.pop("supplier"), data.pop("source")
     outside = dict(data, document_number="宁罚〔2026〕8号", conduct_date=dt.date(2024, 7, 1))
     result = services.record_bulk_create(
@@ -100,8 +102,9 @@ def test_a_ruling_about_one_subject_never_covers_another_subjects_record(cast): 
 def test_a_ruling_may_cover_a_civil_servants_discipline_record(cast):  # type: ignore[no-untyped-def]
     record = services.record_create(
         actor=SYSTEM,
-        **record_kwargs(cast, subject=cast.servant, record_class="discipline", severity="", sub_type="warning",
-                        decision_date=RECENT),  # fmt: skip
+        **record_kwargs(
+            cast, subject=cast.servant, record_class="discipline", severity="", sub_type="warning", decision_date=RECENT
+        ),  # fmt: skip
     )
     r = ruling(cast, subject=cast.servant, document_numbers=[], natural_keys=[record.natural_key])
     services.ruling_check(actor=cast.city_user, ruling=r, accepted=True, reason="")

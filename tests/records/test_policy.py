@@ -184,7 +184,13 @@ def test_an_override_wins_over_the_packaged_version_for_its_dates() -> None:
         CAT,
         [
             policy.OverrideData(
-                "penalty.publicity", "ndrc-58", confirmed, "国家发展改革委令第58号 第X条", D(2023, 5, 1), D(2026, 3, 31), False
+                "penalty.publicity",
+                "ndrc-58",
+                confirmed,
+                "国家发展改革委令第58号 第X条",
+                D(2023, 5, 1),
+                D(2026, 3, 31),
+                False,
             )
         ],
     )
@@ -243,4 +249,6 @@ def test_overlapping_packaged_versions_are_refused(tmp_path) -> None:  # type: i
 
 def test_document_numbers_compare_whatever_brackets_the_supplier_typed() -> None:
     assert policy.normalise_document_number(" 宁市监罚[2025] 12号") == "宁市监罚〔2025〕12号"
-    assert policy.natural_key("宁市监罚【2025】12号", "X", "A:Y") == policy.natural_key("宁市监罚〔2025〕12号", "X", "A:Y")
+    assert policy.natural_key("宁市监罚【2025】12号", "X", "A:Y") == policy.natural_key(
+        "宁市监罚〔2025〕12号", "X", "A:Y"
+    )

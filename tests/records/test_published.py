@@ -6,11 +6,11 @@ import datetime as dt
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from registry.builders import SYSTEM
 
 from govtrust.records import services
 from govtrust.records.models import CreditRecord, FaultToleranceRuling, RecordStatus
 from govtrust.records.policy import DISHONESTY_CLASSES
-from registry.builders import SYSTEM
 
 from .conftest import record_kwargs
 
@@ -60,13 +60,20 @@ def test_published_never_returns_a_personal_covered_repaired_revoked_or_out_of_w
             extra = dict(KINDS["discipline"])
         record = services.record_create(
             actor=SYSTEM,
-            **record_kwargs(cast, subject=subject, document_number=f"文〔2026〕{n}号",
-                            decision_date=base + dt.timedelta(days=offset), **extra),  # fmt: skip
+            **record_kwargs(
+                cast,
+                subject=subject,
+                document_number=f"文〔2026〕{n}号",
+                decision_date=base + dt.timedelta(days=offset),
+                **extra,
+            ),  # fmt: skip
         )
         if fate == "revoke":
             services.record_revoke(actor=SYSTEM, record=record, reason="撤销")
         elif fate == "repair" and record.status == RecordStatus.IN_FORCE and record.is_dishonesty:
-            services.record_repair(actor=SYSTEM, record=record, reason="修复", reference="R1", today=dt.date(2100, 1, 1))
+            services.record_repair(
+                actor=SYSTEM, record=record, reason="修复", reference="R1", today=dt.date(2100, 1, 1)
+            )
         elif fate == "cover" and record.subject_kind in ("agency", "civil_servant"):
             ruling = services.ruling_record(
                 actor=SYSTEM, number=f"容〔2026〕{n}号", authority=cast.xw_discipline, decision_date=base,

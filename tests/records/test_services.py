@@ -7,12 +7,12 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from registry.builders import SYSTEM, make_uscc
 
 from govtrust.core.models import ObjectChange, OutboxEvent
 from govtrust.records import services
 from govtrust.records.models import CreditRecord, CreditRecordVersion, RecordStatus
 from govtrust.records.services import RecordDraft
-from registry.builders import SYSTEM, make_uscc
 
 from .conftest import PAST, record_kwargs
 
@@ -34,7 +34,9 @@ def test_it_creates_a_record_in_force_with_its_window_number_audit_and_event(cas
     assert record.publicity_start == decision and record.publicity_max_end is not None
     assert record.amount_fine == Decimal("1.5")
     assert record.natural_key.endswith(f"|A:{cast.xw_edu.uscc}")
-    assert ObjectChange.objects.filter(action="create", object_type="records.creditrecord", object_id=str(record.pk)).exists()
+    assert ObjectChange.objects.filter(
+        action="create", object_type="records.creditrecord", object_id=str(record.pk)
+    ).exists()
     [payload] = events("record.in_force")
     assert payload["record_id"] == record.pk and payload["number"] == record.number
 
@@ -143,7 +145,11 @@ def test_bulk_create_stores_good_drafts_reports_bad_ones_with_one_audit_row_and_
 def test_bulk_create_over_several_chunks_numbers_every_record_once(cast, monkeypatch):  # type: ignore[no-untyped-def]
     monkeypatch.setattr(services, "BULK_CHUNK", 7)
     result = services.record_bulk_create(
-        actor=SYSTEM, drafts=(draft(cast, n) for n in range(50)), supplier=cast.nj_credit, batch_number="B2", source="import"
+        actor=SYSTEM,
+        drafts=(draft(cast, n) for n in range(50)),
+        supplier=cast.nj_credit,
+        batch_number="B2",
+        source="import",
     )
     numbers = sorted(CreditRecord.objects.values_list("number", flat=True))
     assert result.created == 50 and numbers == [f"XY{TODAY.year}{n:07d}" for n in range(1, 51)]
@@ -219,6 +225,9 @@ def test_the_authority_code_is_normalised_before_it_enters_the_natural_key(cast)
     code = make_uscc(501, area="320100")
     record = services.record_create(actor=SYSTEM, **record_kwargs(cast, authority_uscc=" " + code.lower() + " "))
     assert record.authority_uscc == code
-    assert services.find_current(
-        services.natural_key_for(subject=cast.xw_edu, document_number="宁市监罚〔2025〕12号", authority_uscc=code)
-    ) == record
+    assert (
+        services.find_current(
+            services.natural_key_for(subject=cast.xw_edu, document_number="宁市监罚〔2025〕12号", authority_uscc=code)
+        )
+        == record
+    )

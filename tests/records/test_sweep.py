@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from registry.builders import SYSTEM
+
 from govtrust.core.models import OutboxEvent
 from govtrust.core.sweep import run_sweep
 from govtrust.records import services
 from govtrust.records.models import CreditRecord, RecordStatus
 from govtrust.records.sweeps import records_lifecycle
-from registry.builders import SYSTEM
 
 from .conftest import record_kwargs
 
@@ -19,12 +20,19 @@ TODAY = dt.date.today()
 def test_the_sweep_starts_and_ends_publicity_and_a_second_run_changes_nothing(cast):  # type: ignore[no-untyped-def]
     future = services.record_create(actor=SYSTEM, **record_kwargs(cast, decision_date=TODAY + dt.timedelta(days=2)))
     live = services.record_create(
-        actor=SYSTEM, **record_kwargs(cast, document_number="宁罚〔2026〕5号", decision_date=TODAY - dt.timedelta(days=3))
+        actor=SYSTEM,
+        **record_kwargs(cast, document_number="宁罚〔2026〕5号", decision_date=TODAY - dt.timedelta(days=3)),
     )
     forever = services.record_create(
         actor=SYSTEM,
-        **record_kwargs(cast, document_number="(2026)苏01执1号", record_class="defaulter", severity="",
-                        sub_type="trigger_1", decision_date=TODAY - dt.timedelta(days=3)),  # fmt: skip
+        **record_kwargs(
+            cast,
+            document_number="(2026)苏01执1号",
+            record_class="defaulter",
+            severity="",
+            sub_type="trigger_1",
+            decision_date=TODAY - dt.timedelta(days=3),
+        ),  # fmt: skip
     )
     assert future.status == RecordStatus.RECEIVED and live.status == RecordStatus.IN_FORCE
     start_day = future.publicity_start

@@ -6,12 +6,12 @@ import datetime as dt
 import io
 
 from python_calamine import CalamineWorkbook
+from registry.builders import SYSTEM
 
 from govtrust.core.models import AccessLog
 from govtrust.records import services
 from govtrust.records.exports import safe_cell, write_xlsx
 from govtrust.records.models import FaultToleranceRuling, RulingStatus
-from registry.builders import SYSTEM
 
 from .conftest import record_kwargs
 
@@ -26,8 +26,9 @@ def make_records(cast):  # type: ignore[no-untyped-def]
     )
     servant = services.record_create(
         actor=SYSTEM,
-        **record_kwargs(cast, subject=cast.servant, record_class="discipline", severity="", sub_type="demerit",
-                        decision_date=RECENT),  # fmt: skip
+        **record_kwargs(
+            cast, subject=cast.servant, record_class="discipline", severity="", sub_type="demerit", decision_date=RECENT
+        ),  # fmt: skip
     )
     return xw, sz, servant
 

@@ -46,7 +46,15 @@ class RuleOverrideForm(forms.ModelForm):
 @admin.register(RuleOverride)
 class RuleOverrideAdmin(admin.ModelAdmin):
     form = RuleOverrideForm
-    list_display = ["rule_key", "version", "effective_from", "effective_to", "provisional", "entered_by_name", "updated_at"]
+    list_display = [
+        "rule_key",
+        "version",
+        "effective_from",
+        "effective_to",
+        "provisional",
+        "entered_by_name",
+        "updated_at",
+    ]
     readonly_fields = ["entered_by_name", "updated_at"]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:

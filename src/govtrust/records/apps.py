@@ -11,8 +11,6 @@ class RecordsConfig(AppConfig):
         from govtrust.core.navigation import MenuItem, register_menu_item
 
         register_menu_item(MenuItem(_("信用记录"), "records:record_list", action="records.view", order=30))
-        register_menu_item(
-            MenuItem(_("容错纠错"), "records:ruling_list", action="fault_tolerance.manage", order=40)
-        )
+        register_menu_item(MenuItem(_("容错纠错"), "records:ruling_list", action="fault_tolerance.manage", order=40))
         register_menu_item(MenuItem(_("容错核对"), "records:ruling_review", action="records.change", order=41))
         register_menu_item(MenuItem(_("规则"), "records:rule_list", action="records.view", order=90))

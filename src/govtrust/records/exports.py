@@ -52,7 +52,9 @@ def write_xlsx(sheet_name: str, headers: Sequence[Any], rows: Iterable[Sequence[
     return buffer.getvalue()
 
 
-def xlsx_response(filename: str, sheet_name: str, headers: Sequence[Any], rows: Iterable[Sequence[Any]]) -> HttpResponse:
+def xlsx_response(
+    filename: str, sheet_name: str, headers: Sequence[Any], rows: Iterable[Sequence[Any]]
+) -> HttpResponse:
     response = HttpResponse(write_xlsx(sheet_name, headers, rows), content_type=XLSX_TYPE)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="{filename}-{stamp}.xlsx"'

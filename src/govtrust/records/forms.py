@@ -37,7 +37,9 @@ class PurposeForm(forms.Form):
 class RulingForm(forms.Form):
     number = forms.CharField(label=_("认定文号"), max_length=100)
     decision_date = forms.DateField(label=_("认定日期"), widget=DATE)
-    subject_kind = forms.ChoiceField(label=_("认定对象"), choices=[("agency", _("政府部门")), ("civil_servant", _("公务员"))])
+    subject_kind = forms.ChoiceField(
+        label=_("认定对象"), choices=[("agency", _("政府部门")), ("civil_servant", _("公务员"))]
+    )
     subject_code = forms.CharField(
         label=_("对象代码"), max_length=40, help_text=_("政府部门填统一社会信用代码；公务员填身份证号码")
     )
@@ -54,7 +56,9 @@ class RulingForm(forms.Form):
 
 
 class RulingCheckForm(forms.Form):
-    decision = forms.ChoiceField(label=_("核对结论"), choices=[("accept", _("通过，认定生效")), ("reject", _("不通过"))])
+    decision = forms.ChoiceField(
+        label=_("核对结论"), choices=[("accept", _("通过，认定生效")), ("reject", _("不通过"))]
+    )
     reason = forms.CharField(label=_("核对意见"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
 

@@ -128,7 +128,12 @@ class CreditRecord(ConcurrentTransitionMixin, models.Model):
     # --- subject: exactly one of the four, and subject_kind says which (DB check constraint) ---
     subject_kind = models.CharField(_("主体类型"), max_length=20, choices=SubjectKind.choices)
     agency = models.ForeignKey(
-        Agency, verbose_name=_("政府部门"), null=True, blank=True, on_delete=models.PROTECT, related_name="credit_records"
+        Agency,
+        verbose_name=_("政府部门"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="credit_records",
     )
     civil_servant = models.ForeignKey(
         CivilServant,

@@ -218,7 +218,7 @@ def _parse_duration(value: Any, where: str) -> Duration | None:
     if value is None:
         return None
     if not isinstance(value, Mapping) or set(value) != {"n", "unit"}:
-        raise PolicyError(gettext("%(where)s：期限应为 {\"n\": 数字, \"unit\": 单位}") % {"where": where})
+        raise PolicyError(gettext('%(where)s：期限应为 {"n": 数字, "unit": 单位}') % {"where": where})
     n, unit = value["n"], value["unit"]
     if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 1200:
         raise PolicyError(gettext("%(where)s：期限数值应为1至1200的整数") % {"where": where})
@@ -245,7 +245,8 @@ def parse_values(data: Any, where: str = "values") -> dict[str, PeriodSpec] | No
             raise PolicyError(gettext("%(where)s：键无效") % {"where": here})
         if not isinstance(raw, Mapping) or not {"min", "max"} <= set(raw) or set(raw) - known:
             raise PolicyError(
-                gettext("%(where)s：应包含 min 和 max，可选 publish、provisional、extension_years、note") % {"where": here}
+                gettext("%(where)s：应包含 min 和 max，可选 publish、provisional、extension_years、note")
+                % {"where": here}
             )
         low, high = _parse_duration(raw["min"], here + ".min"), _parse_duration(raw["max"], here + ".max")
         if low is not None and high is not None and _months(low) > _months(high):

@@ -571,7 +571,9 @@ def record_bulk_create(
                 )
                 if record.natural_key in seen_keys:
                     result.rejected.append(
-                        Rejection(i, draft.source_row, "document_number", _("与本批次前面的记录重复（同一主体同一决定书）"))
+                        Rejection(
+                            i, draft.source_row, "document_number", _("与本批次前面的记录重复（同一主体同一决定书）")
+                        )
                     )
                     continue
                 seen_keys.add(record.natural_key)
@@ -708,7 +710,11 @@ def record_correct(
         before = model_snapshot(record)
         current = {name: getattr(record, name) for name in CORRECTABLE}
         publish = changes.get("publish", record.publish)
-        merged = {**current, **{k: v for k, v in changes.items() if k != "publish"}, "record_class": record.record_class}
+        merged = {
+            **current,
+            **{k: v for k, v in changes.items() if k != "publish"},
+            "record_class": record.record_class,
+        }
         checked = _check(merged, cat=catalog.current_catalog())
         new_values = {**checked.values, "publish": bool(publish)}
         changed = sorted(name for name in CORRECTABLE if new_values.get(name) != current.get(name))
@@ -994,7 +1000,7 @@ def ruling_record(
             authority=authority,
             decision_date=decision_date,
             grounds=grounds,
-            subject_kind=kind,
+            subject_kind=str(kind),
             conduct_description=conduct_description,
             document_numbers=documents,
             natural_keys=keys,

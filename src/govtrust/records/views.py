@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from govtrust.core.audit import log_access
 from govtrust.core.masking import mask_name
@@ -98,11 +99,36 @@ def record_list(request: HttpRequest) -> HttpResponse:
 
 
 EXPORT_HEADERS = [
-    "记录编号", "主体类型", "主体名称", "类别", "子类", "严重程度", "决定书文号", "决定机关", "决定机关统一社会信用代码",
-    "决定日期", "行为发生日期", "事实", "依据", "内容", "罚款金额（万元）", "没收金额（万元）", "状态", "公示起始日",
-    "最短公示期届满日", "最长公示期届满日", "规则", "规则版本", "规则暂定", "容错认定", "数据提供部门", "批次号",
-    "来源行号", "来源", "版本",
-]  # fmt: skip
+    gettext_lazy("记录编号"),
+    gettext_lazy("主体类型"),
+    gettext_lazy("主体名称"),
+    gettext_lazy("类别"),
+    gettext_lazy("子类"),
+    gettext_lazy("严重程度"),
+    gettext_lazy("决定书文号"),
+    gettext_lazy("决定机关"),
+    gettext_lazy("决定机关统一社会信用代码"),
+    gettext_lazy("决定日期"),
+    gettext_lazy("行为发生日期"),
+    gettext_lazy("事实"),
+    gettext_lazy("依据"),
+    gettext_lazy("内容"),
+    gettext_lazy("罚款金额（万元）"),
+    gettext_lazy("没收金额（万元）"),
+    gettext_lazy("状态"),
+    gettext_lazy("公示起始日"),
+    gettext_lazy("最短公示期届满日"),
+    gettext_lazy("最长公示期届满日"),
+    gettext_lazy("规则"),
+    gettext_lazy("规则版本"),
+    gettext_lazy("规则暂定"),
+    gettext_lazy("容错认定"),
+    gettext_lazy("数据提供部门"),
+    gettext_lazy("批次号"),
+    gettext_lazy("来源行号"),
+    gettext_lazy("来源"),
+    gettext_lazy("版本"),
+]
 
 
 def _export_rows(records: Any) -> Any:
@@ -123,7 +149,7 @@ def _export_rows(records: Any) -> Any:
 
 
 def _export(name: str, records: Any) -> HttpResponse:
-    headers = [_(h) for h in EXPORT_HEADERS]
+    headers = [str(h) for h in EXPORT_HEADERS]
     return xlsx_response(name, _("信用记录"), headers, _export_rows(records.iterator(chunk_size=2000)))
 
 
@@ -185,8 +211,10 @@ def _archive_url(record: CreditRecord) -> str:
 
 
 def _archive_records(request: HttpRequest, **subject: Any) -> QuerySet[CreditRecord]:
-    return _records(request).filter(**subject).prefetch_related(
-        Prefetch("versions", queryset=CreditRecordVersion.objects.order_by("-version"))
+    return (
+        _records(request)
+        .filter(**subject)
+        .prefetch_related(Prefetch("versions", queryset=CreditRecordVersion.objects.order_by("-version")))
     )
 
 
