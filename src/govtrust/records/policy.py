@@ -454,13 +454,17 @@ def lookup_keys(record_class: str, severity: str, sub_type: str) -> list[str]:
     return keys
 
 
+_CLASS_VALUES = frozenset(RecordClass.values)
+_SEVERITY_VALUES = frozenset(Severity.values)
+
+
 def check_record_kind(record_class: str, severity: str, sub_type: str) -> dict[str, str]:
     """Field → Chinese message for an invalid class / severity / sub-type combination."""
     errors: dict[str, str] = {}
-    if record_class not in RecordClass.values:
+    if record_class not in _CLASS_VALUES:
         errors["record_class"] = gettext("记录类别“%(v)s”无效") % {"v": record_class}
         return errors
-    if severity and severity not in Severity.values:
+    if severity and severity not in _SEVERITY_VALUES:
         errors["severity"] = gettext("严重程度“%(v)s”无效，应为轻微、一般或严重") % {"v": severity}
     elif not severity and record_class in SEVERITY_REQUIRED:
         errors["severity"] = gettext("行政处罚须注明严重程度（轻微、一般、严重）")
@@ -481,11 +485,16 @@ def compute_window(
     decision_date: datetime.date,
     conduct_date: datetime.date | None = None,
     extension_years: int | None = None,
+    checked: bool = False,
 ) -> Window:
-    """The publicity (or effect) window of a record, by the rule and version in force on its selecting date."""
-    errors = check_record_kind(record_class, severity, sub_type)
-    if errors:
-        raise PolicyError("；".join(errors.values()))
+    """The publicity (or effect) window of a record, by the rule and version in force on its selecting date.
+
+    `checked=True` skips `check_record_kind` when the caller has just run it.
+    """
+    if not checked:
+        errors = check_record_kind(record_class, severity, sub_type)
+        if errors:
+            raise PolicyError("；".join(errors.values()))
     keys = lookup_keys(record_class, severity, sub_type)
     for rule in catalog.rules_for(record_class):
         day = conduct_date if rule.selected_by == "conduct_date" and conduct_date else decision_date

@@ -15,9 +15,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from govtrust.core.audit import actor_identity, log_change, model_snapshot
@@ -129,7 +130,7 @@ def _has_control(value: str) -> bool:
     return any(unicodedata.category(c) == "Cc" and c not in "\n\r\t" for c in value)
 
 
-def _text(errors: ErrorDict, name: str, value: Any, *, label: str, max_length: int, required: bool) -> str:
+def _text(errors: ErrorDict, name: str, value: Any, *, label: Any, max_length: int, required: bool) -> str:
     text = str(value or "").strip()
     if required and not text:
         _add(errors, name, _("%(label)s不能为空") % {"label": label}, code="required")
@@ -140,7 +141,7 @@ def _text(errors: ErrorDict, name: str, value: Any, *, label: str, max_length: i
     return text
 
 
-def _amount(errors: ErrorDict, name: str, value: Any, label: str) -> Decimal | None:
+def _amount(errors: ErrorDict, name: str, value: Any, label: Any) -> Decimal | None:
     if value in (None, ""):
         return None
     try:
@@ -157,13 +158,31 @@ def _amount(errors: ErrorDict, name: str, value: Any, label: str) -> Decimal | N
     return amount
 
 
+# Lazy: translated only when a message is built, not once per field of every row of a million-row import.
+LABELS = {
+    "document_number": gettext_lazy("决定书文号"),
+    "authority_name": gettext_lazy("决定机关"),
+    "facts": gettext_lazy("事实"),
+    "basis": gettext_lazy("依据"),
+    "content": gettext_lazy("内容"),
+    "amount_fine": gettext_lazy("罚款金额"),
+    "amount_confiscated": gettext_lazy("没收金额"),
+}
+
+
 @dataclass
 class _Checked:
     values: dict[str, Any]
     window: policy.Window | None
 
 
-def _check(data: dict[str, Any], *, cat: policy.Catalog, uscc_cache: dict[str, Any] | None = None) -> _Checked:
+def _check(
+    data: dict[str, Any],
+    *,
+    cat: policy.Catalog,
+    uscc_cache: dict[str, Any] | None = None,
+    window_cache: dict[tuple[Any, ...], policy.Window] | None = None,
+) -> _Checked:
     """Validate one record's fields and compute its window; raises ValidationError keyed by field."""
     errors: ErrorDict = {}
     v: dict[str, Any] = {}
@@ -173,10 +192,20 @@ def _check(data: dict[str, Any], *, cat: policy.Catalog, uscc_cache: dict[str, A
     for name, message in policy.check_record_kind(v["record_class"], v["severity"], v["sub_type"]).items():
         _add(errors, name, message)
     v["document_number"] = _text(
-        errors, "document_number", data.get("document_number"), label=_("决定书文号"), max_length=100, required=True
+        errors,
+        "document_number",
+        data.get("document_number"),
+        label=LABELS["document_number"],
+        max_length=100,
+        required=True,
     )
     v["authority_name"] = _text(
-        errors, "authority_name", data.get("authority_name"), label=_("决定机关"), max_length=200, required=True
+        errors,
+        "authority_name",
+        data.get("authority_name"),
+        label=LABELS["authority_name"],
+        max_length=200,
+        required=True,
     )
     raw_uscc = str(data.get("authority_uscc") or "").strip()
     if not raw_uscc:
@@ -204,10 +233,12 @@ def _check(data: dict[str, Any], *, cat: policy.Catalog, uscc_cache: dict[str, A
     if decision_date and conduct_date and conduct_date > decision_date:
         _add(errors, "conduct_date", _("行为发生日期不能晚于决定日期"))
     v["decision_date"], v["conduct_date"] = decision_date, conduct_date
-    for name, label in (("facts", _("事实")), ("basis", _("依据")), ("content", _("内容"))):
-        v[name] = _text(errors, name, data.get(name), label=label, max_length=TEXT_MAX, required=False)
-    v["amount_fine"] = _amount(errors, "amount_fine", data.get("amount_fine"), _("罚款金额"))
-    v["amount_confiscated"] = _amount(errors, "amount_confiscated", data.get("amount_confiscated"), _("没收金额"))
+    for name in ("facts", "basis", "content"):
+        v[name] = _text(errors, name, data.get(name), label=LABELS[name], max_length=TEXT_MAX, required=False)
+    v["amount_fine"] = _amount(errors, "amount_fine", data.get("amount_fine"), LABELS["amount_fine"])
+    v["amount_confiscated"] = _amount(
+        errors, "amount_confiscated", data.get("amount_confiscated"), LABELS["amount_confiscated"]
+    )
     extension = data.get("extension_years")
     if extension in (None, "", 0):
         extension = None
@@ -217,18 +248,25 @@ def _check(data: dict[str, Any], *, cat: policy.Catalog, uscc_cache: dict[str, A
     v["extension_years"] = extension
     window = None
     if not errors and decision_date is not None:
-        try:
-            window = policy.compute_window(
-                cat,
-                record_class=v["record_class"],
-                severity=v["severity"],
-                sub_type=v["sub_type"],
-                decision_date=decision_date,
-                conduct_date=conduct_date,
-                extension_years=v["extension_years"],
-            )
-        except policy.PolicyError as exc:
-            _add(errors, "decision_date", str(exc), code="no_rule")
+        key = (v["record_class"], v["severity"], v["sub_type"], decision_date, conduct_date, v["extension_years"])
+        window = window_cache.get(key) if window_cache is not None else None
+        if window is None:
+            try:
+                window = policy.compute_window(
+                    cat,
+                    record_class=v["record_class"],
+                    severity=v["severity"],
+                    sub_type=v["sub_type"],
+                    decision_date=decision_date,
+                    conduct_date=conduct_date,
+                    extension_years=v["extension_years"],
+                    checked=True,
+                )
+            except policy.PolicyError as exc:
+                _add(errors, "decision_date", str(exc), code="no_rule")
+            else:
+                if window_cache is not None:
+                    window_cache[key] = window
     _raise_if(errors)
     return _Checked(v, window)
 
@@ -527,6 +565,7 @@ def record_bulk_create(
     cat = catalog.current_catalog()
     today = _today()
     uscc_cache: dict[str, Any] = {}
+    window_cache: dict[tuple[Any, ...], policy.Window] = {}
     result = BulkResult()
     seen_keys: set[str] = set()
     with transaction.atomic():
@@ -555,6 +594,7 @@ def record_bulk_create(
                         },
                         cat=cat,
                         uscc_cache=uscc_cache,
+                        window_cache=window_cache,
                     )
                 except ValidationError as error:
                     result.rejected.extend(_rejections(i, draft, error))
@@ -611,7 +651,7 @@ def record_bulk_create(
                     )
             for record, number in zip(keep, allocate_numbers(len(keep), year=today.year), strict=True):
                 record.number = number
-            created = CreditRecord.objects.bulk_create(keep, batch_size=BULK_CHUNK)
+            created = _insert(keep)
             for record in created:
                 result.created += 1
                 result.covered += record.covered_by_id is not None
@@ -654,6 +694,50 @@ def record_bulk_create(
                 },
             )
     return result
+
+
+def _converter(model_field: Any) -> Any:
+    """The database form of a field's value, as `get_db_prep_save` gives it, minus its per-call overhead."""
+    ops = connection.ops
+    if isinstance(model_field, models.DateTimeField):
+        return ops.adapt_datetimefield_value
+    if isinstance(model_field, models.DateField):
+        return ops.adapt_datefield_value
+    if isinstance(model_field, models.DecimalField):
+        digits, places = model_field.max_digits, model_field.decimal_places
+        return lambda value: ops.adapt_decimalfield_value(value, digits, places)
+    if isinstance(model_field, models.CharField | models.TextField | models.BooleanField | models.ForeignKey):
+        return lambda value: value
+    if isinstance(model_field, models.IntegerField):
+        return lambda value: value
+    return lambda value: model_field.get_db_prep_save(value, connection)
+
+
+def _insert(records: list[CreditRecord]) -> list[CreditRecord]:
+    """INSERT a chunk with one executemany and read the new ids back by record number.
+
+    `bulk_create` on SQLite is held to 999 bound parameters per statement (≈20 rows of this model); one
+    prepared statement executed for every row is several times faster on both databases. The numbers were
+    allocated as one contiguous block by us, so the range query returns exactly these rows.
+    """
+    fields = [f for f in CreditRecord._meta.concrete_fields if not f.primary_key]
+    table = connection.ops.quote_name(CreditRecord._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    converters = [_converter(f) for f in fields]
+    attnames = [f.attname for f in fields]
+    rows = [[convert(getattr(r, name)) for name, convert in zip(attnames, converters, strict=True)] for r in records]
+    with connection.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)
+    ids = dict(
+        CreditRecord.objects.filter(number__gte=records[0].number, number__lte=records[-1].number).values_list(
+            "number", "pk"
+        )
+    )
+    for record in records:
+        record.pk = ids[record.number]
+        record._state.adding = False
+    return records
 
 
 # --- change ----------------------------------------------------------------------------------------------------------
