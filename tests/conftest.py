@@ -68,6 +68,7 @@ REFERENCE_DATA = [
     ("govtrust.core.migrations.0005_load_jiangsu_regions", "load"),
     ("govtrust.accounts.migrations.0003_default_roles", "create_roles"),
     ("govtrust.accounts.migrations.0004_grant_records_ingest", "grant"),
+    ("govtrust.accounts.migrations.0005_records_grants", "grant"),
 ]
 
 

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "govtrust.core",
     "govtrust.registry",
     "govtrust.accounts",
+    "govtrust.records",
     "govtrust.disclosure",
     "govtrust.demo",
 ]

@@ -16,5 +16,6 @@ urlpatterns = [
     path("console/ingest/", include("govtrust.core.ingest.urls")),
     path("console/", include("govtrust.core.urls")),
     path("console/", include("govtrust.registry.urls")),
+    path("console/", include("govtrust.records.urls")),
     path("", include("govtrust.disclosure.urls")),
 ]

@@ -27,6 +27,9 @@ ACTIONS: dict[str, StrPromise] = {
     "notification.view": _("查看通知"),
     "api_client.manage": _("管理接口客户端和令牌"),
     "user.manage": _("管理用户和角色"),
+    "records.view": _("查看信用记录和信用档案"),
+    "records.change": _("更正、撤销、修复信用记录；核对容错纠错认定"),
+    "fault_tolerance.manage": _("登记容错纠错认定（纪检监察、组织人事部门）"),
 }
 
 # API scope → what a machine caller may call with a token carrying it.

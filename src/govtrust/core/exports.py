@@ -24,6 +24,7 @@ from urllib.parse import quote
 
 import xlsxwriter
 from django.http import HttpResponse
+from django.utils import timezone
 from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
@@ -63,7 +64,7 @@ class SafeSheet:
             sheet.write_number(row, col, float(value), fmt)
         elif isinstance(value, datetime.datetime):
             if value.tzinfo is not None:
-                value = value.astimezone().replace(tzinfo=None)  # local time as shown to users
+                value = timezone.localtime(value).replace(tzinfo=None)  # the site's time zone, as users see it
             sheet.write_datetime(row, col, value, fmt or self._datetime)
         elif isinstance(value, datetime.date):
             sheet.write_datetime(row, col, datetime.datetime.combine(value, datetime.time()), fmt or self._date)
