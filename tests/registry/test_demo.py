@@ -106,9 +106,13 @@ def test_each_demo_login_works_with_the_shared_password(loaded, client):
     assert client.login(username="nanjing_xinyong", password=DEMO_PASSWORD)
 
 
-def test_a_load_writes_one_audit_row(loaded):
-    rows = ObjectChange.objects.filter(action="import")
+def test_a_load_writes_one_audit_row_for_the_subjects_and_one_per_record_batch(loaded):
+    rows = ObjectChange.objects.filter(action="import", object_type="demo.demoload")
     assert rows.count() == 1
+    batches = set(
+        ObjectChange.objects.filter(action="import").exclude(pk=rows.get().pk).values_list("message", flat=True)
+    )
+    assert len(batches) >= 1  # record_bulk_create: one audit row per supplier's batch, never one per record
     assert rows.get().postchange_data["bodies"] == loaded.counts["bodies"]
 
 
@@ -151,3 +155,15 @@ def test_demo_info_prints_the_addresses_and_logins(loaded, capsys):
 
 def test_demo_info_says_when_nothing_is_loaded(db):
     assert "尚未载入演示数据" in demo_info()
+
+
+def test_the_demo_has_credit_records_of_every_class_and_a_covered_one(loaded):
+    from govtrust.records.models import CreditRecord, FaultToleranceRuling
+
+    classes = set(CreditRecord.objects.values_list("record_class", flat=True))
+    assert {"penalty", "judgment", "discipline", "commendation"} <= classes
+    assert CreditRecord.objects.filter(covered_by__isnull=False).count() == 1
+    assert FaultToleranceRuling.objects.count() == 2
+    published = CreditRecord.objects.published()
+    assert published.exists()
+    assert set(published.values_list("subject_kind", flat=True)) == {"agency"}

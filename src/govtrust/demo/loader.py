@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from govtrust.accounts.models import Role, User
@@ -20,6 +21,7 @@ from govtrust.core.masking import mask_id_number
 from govtrust.core.models import Region
 from govtrust.demo.generator import DemoSet, RegionRow, demo_login_regions, generate
 from govtrust.demo.models import DemoLoad
+from govtrust.demo.records import load_demo_records
 from govtrust.registry.models import (
     Agency,
     AgencyLeader,
@@ -30,7 +32,7 @@ from govtrust.registry.models import (
 )
 from govtrust.registry.search import index_names
 
-DEMO_VERSION = 1
+DEMO_VERSION = 2  # 2: credit records and fault-tolerance rulings
 DEFAULT_SEED = 20260101
 DEMO_PASSWORD = "Demo@2026!"
 BATCH = 500
@@ -104,6 +106,7 @@ def load_demo(*, seed: int = DEFAULT_SEED, scale: float = 1.0, people: bool = Tr
         if people:
             counts.update(_write_people(demo, agencies))
             counts["users"] = _write_users(demo, agencies)
+            counts.update(load_demo_records(seed=seed, scale=scale, today=timezone.localdate()))
         marker = DemoLoad.objects.create(version=DEMO_VERSION, seed=seed, scale=scale_text(scale), counts=counts)
         log_change(
             actor=None,
