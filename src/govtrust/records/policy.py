@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import models
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from govtrust.core.periods import Calendar, PeriodUnit
@@ -117,8 +117,14 @@ class Duration:
     unit: PeriodUnit
 
     def text(self) -> str:
-        label = {PeriodUnit.DAY: gettext("日"), PeriodUnit.MONTH: gettext("个月"), PeriodUnit.YEAR: gettext("年")}
-        return f"{self.n}{label.get(self.unit, self.unit)}"
+        # Whole phrases with the number inside, so English gets "3 months", not "3months".
+        if self.unit == PeriodUnit.DAY:
+            return ngettext("%(n)d日", "%(n)d日", self.n) % {"n": self.n}
+        if self.unit == PeriodUnit.MONTH:
+            return ngettext("%(n)d个月", "%(n)d个月", self.n) % {"n": self.n}
+        if self.unit == PeriodUnit.YEAR:
+            return ngettext("%(n)d年", "%(n)d年", self.n) % {"n": self.n}
+        return f"{self.n} {self.unit}"
 
     def as_data(self) -> dict[str, Any]:
         return {"n": self.n, "unit": str(self.unit)}

@@ -25,6 +25,7 @@ from typing import Any
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from govtrust.core.crypto import keyed_hash, sm4_decrypt, sm4_encrypt
 from govtrust.core.masking import mask_id_number
@@ -94,7 +95,7 @@ class AgencyLevel(models.TextChoices):
 class AgencyStatus(models.TextChoices):
     ACTIVE = "active", _("存续")
     MERGED = "merged", _("已撤并")
-    DISSOLVED = "dissolved", _("已撤销")
+    DISSOLVED = "dissolved", pgettext_lazy("agency status", "已撤销")
 
 
 class AgencyQuerySet(models.QuerySet["Agency"]):
