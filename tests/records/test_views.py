@@ -172,3 +172,15 @@ def test_menu_entries_follow_the_grants(cast, client):  # type: ignore[no-untype
     assert "容错纠错" in html and "信用记录" in html and "容错核对" not in html
     client.force_login(cast.norole_user)
     assert "信用记录" not in client.get("/console/").content.decode()
+
+
+def test_a_user_with_the_all_scope_sees_every_record_and_ruling(cast, client):  # type: ignore[no-untyped-def]
+    # Regression: an "everything" scope is an empty Q(), which is falsy; it once filtered to nothing.
+    from govtrust.records.models import CreditRecord, FaultToleranceRuling
+
+    assert cast.prov_user.data_scope("records.view") == "all"
+    make_records(cast)
+    assert CreditRecord.objects.visible_to(cast.prov_user).count() == CreditRecord.objects.count() == 3
+    assert FaultToleranceRuling.objects.visible_to(cast.prov_user).count() == FaultToleranceRuling.objects.count()
+    client.force_login(cast.prov_user)
+    assert "共 3 条" in client.get("/console/records/").content.decode()

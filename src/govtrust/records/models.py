@@ -86,6 +86,19 @@ def subject_scope_q(user: Any, action: str, prefix: str = "") -> Q | None:
     return combined
 
 
+def _either(first: Q | None, second: Q | None) -> Q:
+    """OR of two scope filters where None means "nothing" and Q() means "everything".
+
+    Careful: an empty Q() is falsy, so `q or fallback` would turn "everything" into "nothing".
+    """
+    parts = [q for q in (first, second) if q is not None]
+    if not parts:
+        return Q(pk__in=[])
+    if any(not q for q in parts):  # Q() — the user sees everything
+        return Q()
+    return parts[0] | parts[1] if len(parts) == 2 else parts[0]
+
+
 class CreditRecordQuerySet(models.QuerySet["CreditRecord"]):
     def published(self, today: datetime.date | None = None) -> CreditRecordQuerySet:
         """What may be shown to the public: government bodies' dishonesty records inside their window.
@@ -115,10 +128,7 @@ class CreditRecordQuerySet(models.QuerySet["CreditRecord"]):
         """Records whose subject is in the user's scope, or that the user's own unit (or units below) supplied."""
         q = subject_scope_q(user, action)
         supplier_q = agency_scope_q(user, action, "supplier__") if _scope(user, action) else None
-        if q is None and supplier_q is None:
-            return self.none()
-        combined = (q or Q(pk__in=[])) | (supplier_q or Q(pk__in=[]))
-        return self.filter(combined)
+        return self.filter(_either(q, supplier_q))
 
 
 class CreditRecord(ConcurrentTransitionMixin, models.Model):
@@ -370,9 +380,7 @@ class FaultToleranceRulingQuerySet(models.QuerySet["FaultToleranceRuling"]):
         """Rulings whose subject, or whose deciding authority, lies in the user's scope for `action`."""
         q = subject_scope_q(user, action, "subject_")
         authority_q = agency_scope_q(user, action, "authority__") if _scope(user, action) else None
-        if q is None and authority_q is None:
-            return self.none()
-        return self.filter((q or Q(pk__in=[])) | (authority_q or Q(pk__in=[])))
+        return self.filter(_either(q, authority_q))
 
 
 class FaultToleranceRuling(models.Model):
