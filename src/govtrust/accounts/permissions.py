@@ -38,6 +38,8 @@ API_SCOPES: dict[str, StrPromise] = {
     "screening.query": _("自动比对查询"),
     "opendata.read": _("读取开放数据"),
     "records.ingest": _("报送信用记录"),
+    "records.feed": _("订阅信用记录变更（不含自然人记录）"),
+    "records.feed_personal": _("订阅信用记录变更时包含公务员、自然人记录"),
 }
 
 

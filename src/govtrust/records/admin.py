@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from govtrust.records import catalog, policy
-from govtrust.records.models import CreditRecord, FaultToleranceRuling, RuleOverride
+from govtrust.records.models import CreditRecord, ExpectedSupplier, FaultToleranceRuling, RuleOverride
 
 
 def _rule_choices() -> list[tuple[str, str]]:
@@ -104,3 +104,52 @@ class CreditRecordAdmin(ReadOnlyAdmin):
 @admin.register(FaultToleranceRuling)
 class FaultToleranceRulingAdmin(ReadOnlyAdmin):
     list_display = ["number", "authority", "decision_date", "subject_kind", "status"]
+
+
+class ExpectedSupplierForm(forms.ModelForm):
+    record_classes = forms.MultipleChoiceField(
+        label=_("应报送的记录类别"),
+        choices=policy.RecordClass.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("不选表示任何类别"),
+    )
+
+    class Meta:
+        model = ExpectedSupplier
+        fields = ["agency", "record_classes", "since", "note"]
+
+
+@admin.register(ExpectedSupplier)
+class ExpectedSupplierAdmin(admin.ModelAdmin):
+    """Bodies expected to report every month (coverage page); saved and removed through the audited services."""
+
+    form = ExpectedSupplierForm
+    list_display = ["agency", "record_classes", "since", "entered_by_name", "updated_at"]
+    raw_id_fields = ["agency"]
+    readonly_fields = ["entered_by_name", "updated_at"]
+
+    def save_model(self, request: HttpRequest, obj: ExpectedSupplier, form: forms.ModelForm, change: bool) -> None:
+        from govtrust.records.coverage import expected_supplier_save
+
+        data = form.cleaned_data
+        saved = expected_supplier_save(
+            actor=request.user,
+            agency=data["agency"],
+            record_classes=data.get("record_classes") or [],
+            since=data["since"],
+            note=data.get("note", ""),
+        )
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+
+    def delete_model(self, request: HttpRequest, obj: ExpectedSupplier) -> None:
+        from govtrust.records.coverage import expected_supplier_remove
+
+        expected_supplier_remove(actor=request.user, expected=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        from govtrust.records.coverage import expected_supplier_remove
+
+        for obj in queryset:
+            expected_supplier_remove(actor=request.user, expected=obj)

@@ -438,3 +438,84 @@ class FaultToleranceRuling(models.Model):
     @property
     def subject(self) -> Any:
         return self.subject_agency if self.subject_kind == SubjectKind.AGENCY else self.subject_civil_servant
+
+
+# --- sharing: the change feed (see records/feed.py and docs/sharing.md) ---------------------------------------------
+class ChangeType(models.TextChoices):
+    CREATED = "created", _("新增")
+    IN_FORCE = "in_force", _("开始公示")
+    CORRECTED = "corrected", _("更正")
+    REVOKED = "revoked", _("撤销")
+    REPAIRED = "repaired", _("信用修复")
+    EXPIRED = "expired", _("公示期满")
+    COVERED = "covered", _("容错免责")
+
+
+class RecordChange(models.Model):
+    """One change to a credit record, written by the records services in the same transaction as the change.
+
+    `seq` is the feed cursor. It is NOT the auto-increment id: ids are handed out at INSERT but become visible
+    at COMMIT, so under concurrent writers id 11 can be visible before id 10 and a reader paging by id would
+    skip 10 for ever. `seq` is stamped afterwards, only on committed rows, by `feed.feed_sequence()` holding the
+    `FeedSequence` row lock, so a reader that sees seq N has every seq below N already visible.
+    """
+
+    record = models.ForeignKey(CreditRecord, on_delete=models.CASCADE, related_name="changes")
+    change = models.CharField(_("变更类型"), max_length=12, choices=ChangeType.choices)
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    status = models.CharField(_("状态"), max_length=20, choices=RecordStatus.choices)
+    personal = models.BooleanField(_("涉及自然人"), default=False)
+    seq = models.BigIntegerField(_("游标"), null=True, blank=True, unique=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        ordering = ["seq", "id"]
+        verbose_name = _("信用记录变更")
+        verbose_name_plural = _("信用记录变更")
+        indexes = [
+            # The sequencer's work list: committed rows not yet stamped (few at any time).
+            models.Index(fields=["id"], condition=Q(seq__isnull=True), name="recordchange_unsequenced"),
+            models.Index(fields=["personal", "seq"], name="recordchange_personal_seq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.seq or '-'} {self.change} {self.record_id}"
+
+
+class FeedSequence(models.Model):
+    """The single row whose UPDATE serialises the feed sequencer; `last` is the highest seq handed out."""
+
+    last = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("变更游标计数器")
+        verbose_name_plural = _("变更游标计数器")
+
+    def __str__(self) -> str:
+        return str(self.last)
+
+
+# --- coverage: bodies expected to report (see records/coverage.py) ---------------------------------------------------
+class ExpectedSupplier(models.Model):
+    """A body the credit office expects to report records every month, whether or not it ever has.
+
+    Bodies that supplied anything in the last 12 months are expected anyway; this adds the silent ones.
+    `record_classes` is a list of class codes ([] = any class). Written only by `coverage.expected_supplier_save`.
+    """
+
+    agency = models.OneToOneField(
+        Agency, verbose_name=_("报送单位"), on_delete=models.PROTECT, related_name="expected_supplier"
+    )
+    record_classes = models.JSONField(_("应报送的记录类别"), default=list, blank=True)
+    since = models.DateField(_("起始日期"))
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    entered_by_name = models.CharField(_("录入人"), max_length=150, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), default=timezone.now)
+
+    class Meta:
+        ordering = ["agency__name"]
+        verbose_name = _("应报送单位")
+        verbose_name_plural = _("应报送单位")
+
+    def __str__(self) -> str:
+        return str(self.agency)

@@ -24,12 +24,15 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from govtrust.core.audit import actor_identity, log_change, model_snapshot
 from govtrust.core.codes import validate_uscc
 from govtrust.core.events import emit
+from govtrust.core.ingest.bulk import insert_rows
 from govtrust.records import catalog, policy
 from govtrust.records.models import (
     SUBJECT_FIELDS,
+    ChangeType,
     CreditRecord,
     CreditRecordVersion,
     FaultToleranceRuling,
+    RecordChange,
     RecordNumberCounter,
     RecordStatus,
     RuleOverride,
@@ -298,6 +301,24 @@ def _record_payload(record: CreditRecord) -> dict[str, Any]:
     }
 
 
+# --- the change feed: one RecordChange per change, in the same transaction (see records/feed.py) ---------------
+def record_changed(record: CreditRecord, change: str) -> None:
+    """Note a change for the change feed; call inside the transaction that made it."""
+    RecordChange.objects.create(
+        record=record, change=change, version=record.version, status=record.status, personal=record.is_personal
+    )
+
+
+def records_changed(records: Iterable[CreditRecord], change: str) -> int:
+    """The same for many records at once (imports, the sweep): one executemany, no model instances."""
+    now = timezone.now()
+    return insert_rows(
+        RecordChange,
+        ["record_id", "change", "version", "status", "personal", "created_at"],
+        ((r.pk, change, r.version, r.status, r.is_personal, now) for r in records),
+    )
+
+
 # --- fault-tolerance matching ----------------------------------------------------------------------------------------
 def ruling_covers(
     ruling: FaultToleranceRuling,
@@ -475,6 +496,7 @@ def record_create(
                 {"document_number": [ValidationError(_("该主体的同一决定书已有记录"), code="duplicate")]}  # type: ignore[dict-item]
             ) from None
         log_change(actor=actor, action="create", obj=record, after=model_snapshot(record))
+        record_changed(record, ChangeType.CREATED)
         if record.status == RecordStatus.IN_FORCE:
             emit(EVENT_IN_FORCE, _record_payload(record))
     return record
@@ -652,6 +674,7 @@ def record_bulk_create(
             for record, number in zip(keep, allocate_numbers(len(keep), year=today.year), strict=True):
                 record.number = number
             created = _insert(keep)
+            records_changed(created, ChangeType.CREATED)
             for record in created:
                 result.created += 1
                 result.covered += record.covered_by_id is not None
@@ -859,6 +882,7 @@ def record_correct(
             after=model_snapshot(record),
             message=f"records.correct: {reason}",
         )
+        record_changed(record, ChangeType.CORRECTED)
         emit(
             EVENT_CORRECTED,
             {
@@ -896,6 +920,7 @@ def record_revoke(*, actor: Any, record: CreditRecord, reason: str, source: str 
         _save_transition(record)
         log_change(actor=actor, action="transition", obj=record, before=before, after=model_snapshot(record),
                    message=f"records.revoke: {reason}")  # fmt: skip
+        record_changed(record, ChangeType.REVOKED)
         emit(EVENT_REVOKED, {**_record_payload(record), "previous_status": previous, "source": source})
     return record
 
@@ -933,6 +958,7 @@ def record_repair(
         _save_transition(record)
         log_change(actor=actor, action="transition", obj=record, before=before, after=model_snapshot(record),
                    message=f"records.repair: {reference}: {reason}")  # fmt: skip
+        record_changed(record, ChangeType.REPAIRED)
         emit(EVENT_REPAIRED, {**_record_payload(record), "previous_status": previous, "reference": reference})
     return record
 
@@ -958,6 +984,7 @@ def record_expire(*, actor: Any, record: CreditRecord, today: datetime.date | No
             after=model_snapshot(record),
             message="records.expire",
         )
+        record_changed(record, ChangeType.EXPIRED)
         emit(EVENT_EXPIRED, _record_payload(record))
     return record
 
@@ -1143,6 +1170,7 @@ def ruling_check(*, actor: Any, ruling: FaultToleranceRuling, accepted: bool, re
                     covered_by=ruling, updated_at=now
                 ):
                     record.covered_by = ruling
+                    record_changed(record, ChangeType.COVERED)
                     emit(EVENT_COVERED, {**_record_payload(record), "ruling_id": ruling.pk,
                                          "ruling_number": ruling.number})  # fmt: skip
         log_change(

@@ -18,8 +18,8 @@ from django.utils import timezone
 from govtrust.core.audit import log_change
 from govtrust.core.events import emit
 from govtrust.core.sweep import sweep_step
-from govtrust.records.models import CreditRecord, RecordStatus
-from govtrust.records.services import EVENT_EXPIRED, EVENT_IN_FORCE, _record_payload
+from govtrust.records.models import ChangeType, CreditRecord, RecordStatus
+from govtrust.records.services import EVENT_EXPIRED, EVENT_IN_FORCE, _record_payload, records_changed
 
 CHUNK = 1000
 SYSTEM = "system"
@@ -38,7 +38,8 @@ def _move(candidates: Q, source: str, target: str, event: str, run_date: datetim
             changed = base.filter(pk__in=ids).update(status=target, updated_at=now)
             # Whatever another writer changed in between is excluded by the status condition; announce
             # exactly the rows that are now in the target state and were in this chunk.
-            done = CreditRecord.objects.filter(pk__in=ids, status=target, updated_at=now) if changed else []
+            done = list(CreditRecord.objects.filter(pk__in=ids, status=target, updated_at=now)) if changed else []
+            records_changed(done, ChangeType.IN_FORCE if target == RecordStatus.IN_FORCE else ChangeType.EXPIRED)
             for record in done:
                 emit(event, {**_record_payload(record), "run_date": run_date.isoformat()})
             moved += changed
