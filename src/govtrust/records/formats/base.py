@@ -164,6 +164,8 @@ def compose(main: str, extras: list[tuple[str, str]]) -> str:
 class RecordKind(ImportKind):
     """Base of the credit-record kinds; subclasses set `record_class`, `columns` and implement `fields`."""
 
+    row_has_control = True
+
     supplier_required = True
     action = "records.ingest"
     record_class: ClassVar[str] = ""
@@ -227,7 +229,7 @@ class RecordKind(ImportKind):
                     _("%(col)s不能超过%(max)d个字") % {"col": self.column(key).header, "max": max_length},
                 )
             )
-        elif _CONTROL.search(value):
+        elif self.row_has_control and _CONTROL.search(value):
             errors.append(CellError(key, value[:50], _("含有不可见的控制字符")))
         return value
 
@@ -326,6 +328,8 @@ class RecordKind(ImportKind):
 
     def validate_row(self, values: dict[str, str], *, row_number: int) -> RowOutcome:
         errors: list[CellError] = []
+        # One search over the whole row; the cells are searched one by one only when it finds something.
+        self.row_has_control = _CONTROL.search("".join(values.values())) is not None
         record, subject, name = self.fields(values, errors)
         if errors or subject is None:
             return RowOutcome(None, errors)
