@@ -41,7 +41,13 @@ HEADERS = [
     "数据来源单位", "数据来源单位统一社会信用代码", "备注",
 ]  # fmt: skip
 CATEGORIES = ["罚款", "警告", "罚款;没收违法所得", "通报批评", "吊销许可证件", "责令停产停业", "其他"]
-VIOLATIONS = ["未按规定支付中小企业款项", "违反政府采购规定", "未依法履行招标程序", "违规收取费用", "未按期公开政务信息"]
+VIOLATIONS = [
+    "未按规定支付中小企业款项",
+    "违反政府采购规定",
+    "未依法履行招标程序",
+    "违规收取费用",
+    "未按期公开政务信息",
+]
 
 
 def rows_wanted() -> int:
@@ -80,7 +86,8 @@ def generate_csv(path: Path, bodies: list[tuple[str, str]], n: int) -> dict[str,
             decided = datetime.date.fromordinal(start + rng.randrange(span))
             category = CATEGORIES[rng.randrange(len(CATEGORIES))]
             fine = f"{rng.randrange(1, 5000) / 100:.2f}" if "罚款" in category else ""
-            facts = f"经查，当事人{VIOLATIONS[i % len(VIOLATIONS)]}，涉及金额{rng.randrange(1, 900)}万元，情节{'较重' if i % 3 else '一般'}。"
+            amount, grade = rng.randrange(1, 900), "较重" if i % 3 else "一般"
+            facts = f"经查，当事人{VIOLATIONS[i % len(VIOLATIONS)]}，涉及金额{amount}万元，情节{grade}。"
             row = [
                 name, "02", uscc, "", "", "", "", "", "", "",
                 f"苏罚决〔{decided.year}〕{i + 1}号", VIOLATIONS[i % len(VIOLATIONS)], facts,
@@ -176,9 +183,17 @@ def child_import(path: str, supplier: str) -> None:
     batch = ingest_run(batch, progress=progress)
     elapsed = time.perf_counter() - started
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"seconds": elapsed, "staging_s": staged_at[0], "peak_rss_mb": peak_kb / 1024, "status": batch.status,
-                      "rows": batch.rows_total, "valid": batch.rows_valid, "rejected": batch.rows_rejected,
-                      "published": batch.rows_published}))  # fmt: skip
+    figures = {
+        "seconds": elapsed,
+        "staging_s": staged_at[0],
+        "peak_rss_mb": peak_kb / 1024,
+        "status": batch.status,
+        "rows": batch.rows_total,
+        "valid": batch.rows_valid,
+        "rejected": batch.rows_rejected,
+        "published": batch.rows_published,
+    }
+    print(json.dumps(figures))
 
 
 def run_child(path: Path, supplier: str) -> dict[str, float]:

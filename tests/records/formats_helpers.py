@@ -93,12 +93,16 @@ def write_xlsx(path: Path, headers: list[str], rows: list[dict[str, Any]]) -> Pa
 
 
 def run(path: Path, kind: str, supplier: str, *, strict: bool = False, actor: Any = SYSTEM) -> ImportBatch:
-    batch = ingest_start(actor=actor, kind=kind, source=path, file_name=path.name, supplier_code=supplier, strict=strict)
+    batch = ingest_start(
+        actor=actor, kind=kind, source=path, file_name=path.name, supplier_code=supplier, strict=strict
+    )
     return ingest_run(batch)
 
 
 def errors_of(batch: ImportBatch) -> list[tuple[int, str, str]]:
     """(row, column header, reason) of every rejected cell, in row order."""
     return list(
-        ImportRowError.objects.filter(batch=batch).order_by("row_number", "pk").values_list("row_number", "column", "reason")
+        ImportRowError.objects.filter(batch=batch)
+        .order_by("row_number", "pk")
+        .values_list("row_number", "column", "reason")
     )

@@ -117,15 +117,18 @@ def _answer(batch: ImportBatch) -> dict[str, Any]:
     description=(
         "供报送单位的业务系统推送信用记录。令牌须有 records.ingest 授权范围，客户端须属于某一单位（即报送单位）。"
         "每行的校验与上传文件相同（见 docs/record-formats.md）；默认有效行入库、错误行逐一返回，"
-        f"strict=true 时任一行有错整批不入库。每次至多{PUSH_MAX_ROWS}行。相同内容重复推送不会重复入库（duplicate=true）。"
+        f"strict=true 时任一行有错整批不入库。每次至多{PUSH_MAX_ROWS}行。"
+        "相同内容重复推送不会重复入库（duplicate=true）。"
     ),
 )
-def push(request: HttpRequest, payload: PushIn) -> tuple[int, dict[str, Any]]:
+def push(request: HttpRequest, payload: PushIn) -> dict[str, Any]:
     client = request.auth  # type: ignore[attr-defined]
     if client.agency_id is None:
         raise HttpError(403, _("该接口客户端未关联报送单位，不能报送数据"))
     if len(payload.rows) > PUSH_MAX_ROWS:
-        raise HttpError(413, _("每次至多报送%(max)d行，本次%(n)d行，请分批报送") % {"max": PUSH_MAX_ROWS, "n": len(payload.rows)})
+        raise HttpError(
+            413, _("每次至多报送%(max)d行，本次%(n)d行，请分批报送") % {"max": PUSH_MAX_ROWS, "n": len(payload.rows)}
+        )
     if not payload.kind.startswith(RECORD_KIND_PREFIX):
         raise HttpError(400, _("未知的记录导入类型“%(kind)s”") % {"kind": payload.kind[:100]})
     if not payload.rows:
@@ -144,7 +147,7 @@ def push(request: HttpRequest, payload: PushIn) -> tuple[int, dict[str, Any]]:
         raise HttpError(400, " ".join(error.messages)) from None
     if not getattr(batch, "duplicate", False):
         batch = ingest_run(batch)
-    return 200, _answer(batch)
+    return _answer(batch)
 
 
 class _ClientActor:

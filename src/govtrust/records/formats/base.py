@@ -40,7 +40,7 @@ from govtrust.core.ingest.services import batch_actor, reject_at_publish
 from govtrust.core.ingest.values import parse_date, parse_decimal
 from govtrust.core.masking import mask_id_number
 from govtrust.core.models import ImportBatch, Region
-from govtrust.core.validators import CodeCheck, check_id_number, check_uscc, normalise_code
+from govtrust.core.validators import CodeCheck, check_id_number, check_uscc
 from govtrust.records import policy, services
 from govtrust.records.models import CreditRecord, RecordStatus, Source
 from govtrust.registry import policy as registry_policy
@@ -189,8 +189,8 @@ class RecordKind(ImportKind):
         self.servants: dict[str, int] = {}
         if self.accepts_servants:
             # Several rows per person (moved between bodies): the latest registration wins.
-            for pk, digest in CivilServant.objects.order_by("pk").values_list("pk", "id_number_hash").iterator(
-                chunk_size=5000
+            for pk, digest in (
+                CivilServant.objects.order_by("pk").values_list("pk", "id_number_hash").iterator(chunk_size=5000)
             ):
                 self.servants[digest] = pk
         current = CreditRecord.objects.exclude(status=RecordStatus.REVOKED).values_list("natural_key", flat=True)
@@ -294,7 +294,9 @@ class RecordKind(ImportKind):
             return SubjectRef(f"A:{code}", ["a", agency[0]], legacy)
         if code.startswith(PUBLIC_BODY_PREFIXES):
             errors.append(
-                CellError(key, code, _("政府部门（机关、事业单位）“%(code)s”未在平台登记，请先登记该单位") % {"code": code})
+                CellError(
+                    key, code, _("政府部门（机关、事业单位）“%(code)s”未在平台登记，请先登记该单位") % {"code": code}
+                )
             )
             return None
         if not self.accepts_enterprises:
@@ -346,7 +348,11 @@ class RecordKind(ImportKind):
         if operation != ADD and not exists:
             return RowOutcome(
                 None,
-                [CellError("operation", values["operation"], _("找不到要变更或撤销的记录（按决定书文号、决定机关和主体）"))],
+                [
+                    CellError(
+                        "operation", values["operation"], _("找不到要变更或撤销的记录（按决定书文号、决定机关和主体）")
+                    )
+                ],
                 natural_key=key,
             )
         data = {
@@ -464,13 +470,15 @@ class RecordKind(ImportKind):
                 services.record_correct(actor=actor, record=record, changes=changes, reason=reason, source=source)
                 counts["corrected"] += 1
         except ValidationError as error:
-            errors = []
+            errors: list[CellError] = []
             for field_name, messages in getattr(error, "message_dict", {"": error.messages}).items():
                 column = self.field_columns.get(field_name, "")
                 errors.extend(CellError(column, "", message) for message in messages)
             reject_at_publish(batch, row_number=row.row_number, errors=errors)
 
-    def _resolve_subjects(self, group: list[Staged], subjects: dict[tuple[str, Any], Any], counts: dict[str, int]) -> None:
+    def _resolve_subjects(
+        self, group: list[Staged], subjects: dict[tuple[str, Any], Any], counts: dict[str, int]
+    ) -> None:
         """Model instances for the subjects of a group of rows; missing enterprises and persons inserted in bulk.
 
         Light instances (pk, name, code) suffice for the records services; they are cached for the batch.
@@ -511,7 +519,9 @@ class RecordKind(ImportKind):
             for uscc, name, pk in Enterprise.objects.filter(uscc__in=enterprises).values_list("uscc", "name", "pk"):
                 subjects[("e", uscc)] = Enterprise(pk=pk, uscc=uscc, name=name)
         if persons:
-            known_persons = set(Person.objects.filter(id_number_hash__in=persons).values_list("id_number_hash", flat=True))
+            known_persons = set(
+                Person.objects.filter(id_number_hash__in=persons).values_list("id_number_hash", flat=True)
+            )
             missing = [ref for digest, ref in persons.items() if digest not in known_persons]
             if missing:
                 # The registry's bulk path (as its `registry.persons` kind): encrypted, hashed, masked.
@@ -520,8 +530,10 @@ class RecordKind(ImportKind):
                     ("name", "id_number_encrypted", "id_number_hash", "id_number_masked"),
                     [(ref[4][: registry_policy.PERSON_NAME_MAX], ref[2], ref[1], ref[3]) for ref in missing],
                 )
-            for pk, digest, name in Person.objects.filter(id_number_hash__in=persons).order_by("pk").values_list(
-                "pk", "id_number_hash", "name"
+            for pk, digest, name in (
+                Person.objects.filter(id_number_hash__in=persons)
+                .order_by("pk")
+                .values_list("pk", "id_number_hash", "name")
             ):
                 subjects.setdefault(("p", digest), Person(pk=pk, id_number_hash=digest, name=name))
 

@@ -111,7 +111,12 @@ def _decision_columns() -> tuple[Column, ...]:
         Column("violation_type", "违法行为类型", required=True, example="未按规定公示信息", aliases=("CF_WFXW",)),
         Column("facts", "违法事实", required=True, example="经查，当事人……", aliases=("CF_SY",), width=36),
         Column(
-            "basis", "处罚依据", required=True, example="《中华人民共和国行政处罚法》第二十八条", aliases=("CF_YJ",), width=30
+            "basis",
+            "处罚依据",
+            required=True,
+            example="《中华人民共和国行政处罚法》第二十八条",
+            aliases=("CF_YJ",),
+            width=30,
         ),
         Column(
             "penalty_category",
@@ -166,7 +171,9 @@ def _decision_columns() -> tuple[Column, ...]:
             aliases=("CF_GSJZQ",),
             help=gettext_lazy("可不填；平台按规则计算公示期限，此列仅作参考"),
         ),
-        Column("authority_name", "处罚机关", required=True, example="江苏省市场监督管理局", aliases=("CF_CFJG",), width=24),
+        Column(
+            "authority_name", "处罚机关", required=True, example="江苏省市场监督管理局", aliases=("CF_CFJG",), width=24
+        ),
         Column(
             "authority_uscc",
             "处罚机关统一社会信用代码",
@@ -175,7 +182,9 @@ def _decision_columns() -> tuple[Column, ...]:
             aliases=("CF_CFJGDM",),
             width=22,
         ),
-        Column("data_source", "数据来源单位", required=True, example="江苏省市场监督管理局", aliases=("CF_SJLY",), width=24),
+        Column(
+            "data_source", "数据来源单位", required=True, example="江苏省市场监督管理局", aliases=("CF_SJLY",), width=24
+        ),
         Column(
             "data_source_uscc",
             "数据来源单位统一社会信用代码",
@@ -198,9 +207,7 @@ def _platform_columns() -> tuple[Column, ...]:
 class _Penalty(RecordKind):
     record_class = RecordClass.PENALTY
 
-    def decision(
-        self, values: dict[str, str], errors: list[CellError]
-    ) -> RecordFields:
+    def decision(self, values: dict[str, str], errors: list[CellError]) -> RecordFields:
         doc = self.text_cell(values, "document_number", errors, max_length=DOC_MAX)
         for key in ("violation_type", "facts", "basis", "content", "license", "remark"):
             self.text_cell(values, key, errors)
@@ -298,9 +305,7 @@ class PenaltyLegalPerson(_Penalty):
         *_platform_columns(),
     )
 
-    def fields(
-        self, values: dict[str, str], errors: list[CellError]
-    ) -> tuple[RecordFields, SubjectRef | None, str]:
+    def fields(self, values: dict[str, str], errors: list[CellError]) -> tuple[RecordFields, SubjectRef | None, str]:
         name = self.text_cell(values, "name", errors, max_length=NAME_MAX)
         for key in ("reg_no", "org_code", "tax_no", "institution_no", "social_org_no"):
             self.text_cell(values, key, errors, max_length=OTHER_ID_MAX)
@@ -328,7 +333,10 @@ class PenaltyNaturalPerson(_Penalty):
             choices=ID_TYPE_CHOICES,
             example="身份证",
             aliases=("CF_XDR_ZJLX",),
-            help=gettext_lazy("平台须填写：01 身份证、02 护照、03 港澳居民来往内地通行证、04 台湾居民来往大陆通行证、05 外国人永久居留身份证"),
+            help=gettext_lazy(
+                "平台须填写：01 身份证、02 护照、03 港澳居民来往内地通行证、04 台湾居民来往大陆通行证、"
+                "05 外国人永久居留身份证"
+            ),
         ),
         Column(
             "id_number",
@@ -343,9 +351,7 @@ class PenaltyNaturalPerson(_Penalty):
         *_platform_columns(),
     )
 
-    def fields(
-        self, values: dict[str, str], errors: list[CellError]
-    ) -> tuple[RecordFields, SubjectRef | None, str]:
+    def fields(self, values: dict[str, str], errors: list[CellError]) -> tuple[RecordFields, SubjectRef | None, str]:
         name = self.text_cell(values, "name", errors, max_length=registry_name_max())
         id_type, raw = values["id_type"], values["id_number"]
         number = ""

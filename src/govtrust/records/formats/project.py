@@ -62,7 +62,9 @@ def _subject_columns(*, people: bool, name_header: str = "主体名称", uscc_re
     return tuple(columns)
 
 
-def _authority_columns(doc: str, authority: str, date: str, *, doc_example: str, authority_example: str) -> tuple[Column, ...]:
+def _authority_columns(
+    doc: str, authority: str, date: str, *, doc_example: str, authority_example: str
+) -> tuple[Column, ...]:
     return (
         Column("document_number", doc, required=True, example=doc_example, width=26),
         Column("authority_name", authority, required=True, example=authority_example, width=26),
@@ -115,7 +117,10 @@ class _ProjectKind(RecordKind):
 
 
 CONDUCT_DATE = Column(
-    "conduct_date", "行为发生日期", example="2023-10-01", help=gettext_lazy("可不填；不能晚于决定日期；用于确定当时的负责人")
+    "conduct_date",
+    "行为发生日期",
+    example="2023-10-01",
+    help=gettext_lazy("可不填；不能晚于决定日期；用于确定当时的负责人"),
 )
 REMARK = Column("remark", "备注", help=gettext_lazy("撤销时可填写撤销原因"))
 
@@ -166,7 +171,11 @@ class Defaulters(_ProjectKind):
         operation_column(),
         *_subject_columns(people=False, name_header="被执行人名称", uscc_required=True),
         *_authority_columns(
-            "案号", "执行法院", "发布日期", doc_example="（2024）苏0102执123号", authority_example="南京市玄武区人民法院"
+            "案号",
+            "执行法院",
+            "发布日期",
+            doc_example="（2024）苏0102执123号",
+            authority_example="南京市玄武区人民法院",
         ),
         Column("basis_document", "执行依据文号", required=True, example="（2023）苏0102民初45号"),
         Column("basis_authority", "做出执行依据单位", required=True, example="南京市玄武区人民法院"),
@@ -211,7 +220,11 @@ class Defaulters(_ProjectKind):
         )
         record.content = compose(
             values["content"],
-            [("被执行人的履行情况", values["performance"]), ("立案日期", values["filing_date"]), ("备注", values["remark"])],
+            [
+                ("被执行人的履行情况", values["performance"]),
+                ("立案日期", values["filing_date"]),
+                ("备注", values["remark"]),
+            ],
         )
         return record, subject, name
 
@@ -234,7 +247,11 @@ class Disciplines(_ProjectKind):
             help=gettext_lazy("警告、记过、记大过、降级、撤职、开除；决定处分期间（政务处分法第八条）"),
         ),
         *_authority_columns(
-            "处分决定文号", "处分决定机关", "处分决定日期", doc_example="玄纪处〔2024〕3号", authority_example="中共南京市玄武区纪律检查委员会"
+            "处分决定文号",
+            "处分决定机关",
+            "处分决定日期",
+            doc_example="玄纪处〔2024〕3号",
+            authority_example="中共南京市玄武区纪律检查委员会",
         ),
         Column("facts", "违纪违法事实", required=True, example="……", width=36),
         Column("basis", "处分依据", example="《中华人民共和国公职人员政务处分法》第三十九条"),
@@ -258,7 +275,11 @@ class Accountability(_ProjectKind):
         operation_column(),
         *_subject_columns(people=True),
         *_authority_columns(
-            "问责决定文号", "问责机关", "问责决定日期", doc_example="玄委问〔2024〕2号", authority_example="中共南京市玄武区委员会"
+            "问责决定文号",
+            "问责机关",
+            "问责决定日期",
+            doc_example="玄委问〔2024〕2号",
+            authority_example="中共南京市玄武区委员会",
         ),
         Column(
             "content",
