@@ -43,13 +43,52 @@ def _remove_db(path: Path) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
+def _postgres_database(name: str, url: str, build: Callable[[], Any]) -> tuple[Path, bool]:
+    """PostgreSQL (`DATABASE_URL=postgres://…`): a scratch database `bench_<name>_<pid>` on that server,
+    migrated and built for this run and dropped at exit (no template cache: building is part of the run)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+
+    parts = urlsplit(url)
+    scratch = f"bench_{name}_{os.getpid()}"
+    admin = psycopg.connect(url, autocommit=True)
+    admin.execute(f'DROP DATABASE IF EXISTS "{scratch}"')
+    admin.execute(f'CREATE DATABASE "{scratch}"')
+    admin.close()
+
+    def drop() -> None:
+        from django.db import connections
+
+        connections.close_all()
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
+
+    atexit.register(drop)
+    os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{scratch}"))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "govtrust.settings")
+    os.environ.setdefault("GOVTRUST_VAR_DIR", str(BENCH_DIR / "var"))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    build()
+    return Path(scratch), True
+
+
 def database(name: str, key: str, build: Callable[[], Any]) -> tuple[Path, bool]:
     """Set Django up against a working copy of a cached template database, building it on first use.
 
     `key` names the generated data (seed, scale …); the template lives in var/bench/ and is reused by later
     runs; the working copy is deleted when the process exits. Returns (working path, built_now).
+    With `DATABASE_URL=postgres://…` the benchmark runs on a scratch database of that server instead.
     """
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        return _postgres_database(name, url, build)
     template = BENCH_DIR / f"{name}-{key}-{_schema_key()}.sqlite3"
     work = BENCH_DIR / f"{name}-work-{os.getpid()}.sqlite3"
     _remove_db(work)

@@ -105,8 +105,13 @@ DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=envint(
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server and the worker read while one of them writes; IMMEDIATE takes the
     # write lock at BEGIN so two writers queue on busy_timeout instead of failing mid-transaction.
+    # cache_size: a 64 MB page cache per connection (default 2 MB); bulk imports insert into a dozen
+    # indexes with random keys and were bound by page misses (a million records: 3x faster).
     DATABASES["default"]["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+            f"PRAGMA cache_size=-{envint('GOVTRUST_SQLITE_CACHE_KB', 65536)};"
+        ),
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
