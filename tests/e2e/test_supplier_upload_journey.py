@@ -53,7 +53,9 @@ def test_a_supplier_uploads_a_gbk_penalty_file_and_sees_the_rejected_row(page: P
     page.fill("#id_username", "nanjing_shichang")
     page.fill("#id_password", PASSWORD)
     page.get_by_role("button", name="登录").click()
+    page.locator("summary", has_text="信用记录").click()  # the menu group opens as a drop-down
     page.get_by_role("link", name="数据归集").click()
+    expect(page).to_have_url(re.compile(r"/console/ingest/"))
     page.goto(f"{live_server.url}/console/ingest/upload/")
     page.select_option("select[name=kind]", "records.penalty_legal_person")
     page.set_input_files("input[name=file]", str(path))

@@ -9,6 +9,8 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from govtrust.accounts import signals  # noqa: F401  (connects the login-log receivers)
-        from govtrust.core.navigation import MenuItem, register_menu_item
+        from govtrust.core.navigation import SYSTEM, MenuItem, register_menu_item
 
-        register_menu_item(MenuItem(_("接口客户端"), "accounts:api_client_list", action="api_client.manage", order=80))
+        register_menu_item(
+            MenuItem(_("接口客户端"), "accounts:api_client_list", action="api_client.manage", order=80, group=SYSTEM)
+        )

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
 
 
 @dataclass(frozen=True)
@@ -19,9 +20,17 @@ class MenuItem:
     action: str | None = None
     order: int = 100
     staff_only: bool = False
+    # (key, label): items sharing a key appear together under one drop-down, ordered by the first's order.
+    group: tuple[str, Any] | None = None
 
 
 _menu: list[MenuItem] = []
+
+# Menu groups shared by the apps (key, label). Labels only: the apps decide what goes in them.
+SUBJECTS = ("subjects", _("主体名录"))
+RECORDS = ("records", _("信用记录"))
+TOLERANCE = ("tolerance", _("容错纠错"))
+SYSTEM = ("system", _("系统管理"))
 
 
 def register_menu_item(item: MenuItem) -> None:
@@ -31,9 +40,11 @@ def register_menu_item(item: MenuItem) -> None:
 
 
 def menu_for(user: Any, current_path: str = "") -> list[dict[str, Any]]:
+    """The menu entries the user may see: links, and groups of links (a group of one is shown as a link)."""
     if not getattr(user, "is_authenticated", False):
         return []
-    items = []
+    entries: list[dict[str, Any]] = []
+    groups: dict[str, dict[str, Any]] = {}
     for item in _menu:
         if item.staff_only and not user.is_staff:
             continue
@@ -44,8 +55,17 @@ def menu_for(user: Any, current_path: str = "") -> list[dict[str, Any]]:
         except NoReverseMatch:
             continue
         active = current_path == url or (url != "/console/" and current_path.startswith(url))
-        items.append({"label": item.label, "url": url, "active": active})
-    return items
+        link = {"label": item.label, "url": url, "active": active}
+        if item.group is None:
+            entries.append(link)
+            continue
+        key, label = item.group
+        if key not in groups:
+            groups[key] = {"label": label, "children": [], "active": False}
+            entries.append(groups[key])
+        groups[key]["children"].append(link)
+        groups[key]["active"] = groups[key]["active"] or active
+    return [entry["children"][0] if len(entry.get("children", ())) == 1 else entry for entry in entries]
 
 
 # --- dashboard cards ------------------------------------------------------------------------------

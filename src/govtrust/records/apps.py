@@ -8,10 +8,16 @@ class RecordsConfig(AppConfig):
     verbose_name = _("信用记录")
 
     def ready(self) -> None:
-        from govtrust.core.navigation import MenuItem, register_menu_item
+        from govtrust.core.navigation import RECORDS, TOLERANCE, MenuItem, register_menu_item
 
-        register_menu_item(MenuItem(_("信用记录"), "records:record_list", action="records.view", order=30))
-        register_menu_item(MenuItem(_("容错纠错"), "records:ruling_list", action="fault_tolerance.manage", order=40))
-        register_menu_item(MenuItem(_("容错核对"), "records:ruling_review", action="records.change", order=41))
-        register_menu_item(MenuItem(_("报送覆盖"), "records:coverage", action="records.view", order=35))
-        register_menu_item(MenuItem(_("规则"), "records:rule_list", action="records.view", order=90))
+        register_menu_item(
+            MenuItem(_("信用记录"), "records:record_list", action="records.view", order=30, group=RECORDS)
+        )
+        register_menu_item(
+            MenuItem(_("认定登记"), "records:ruling_list", action="fault_tolerance.manage", order=50, group=TOLERANCE)
+        )
+        register_menu_item(
+            MenuItem(_("认定核对"), "records:ruling_review", action="records.change", order=51, group=TOLERANCE)
+        )
+        register_menu_item(MenuItem(_("报送覆盖"), "records:coverage", action="records.view", order=35, group=RECORDS))
+        register_menu_item(MenuItem(_("期限规则"), "records:rule_list", action="records.view", order=38, group=RECORDS))

@@ -9,14 +9,18 @@ class RegistryConfig(AppConfig):
 
     def ready(self) -> None:
         from govtrust.core.ingest import Suppliers, register_suppliers
-        from govtrust.core.navigation import MenuItem, register_dashboard_card, register_menu_item
+        from govtrust.core.navigation import SUBJECTS, MenuItem, register_dashboard_card, register_menu_item
         from govtrust.registry.ingest import agency_name, visible_codes
 
         # Import kinds (registry.agencies, …) register when registry/ingest.py is imported, just above.
         register_suppliers(Suppliers(name_of=agency_name, codes_visible_to=visible_codes))
 
-        register_menu_item(MenuItem(_("政府部门"), "registry:agency_list", action="registry.view", order=10))
-        register_menu_item(MenuItem(_("企业"), "registry:enterprise_list", action="registry.view", order=20))
+        register_menu_item(
+            MenuItem(_("政府部门"), "registry:agency_list", action="registry.view", order=10, group=SUBJECTS)
+        )
+        register_menu_item(
+            MenuItem(_("企业"), "registry:enterprise_list", action="registry.view", order=20, group=SUBJECTS)
+        )
 
         register_dashboard_card(_agency_card, order=10)
         register_dashboard_card(_civil_servant_card, order=20)
