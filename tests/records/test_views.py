@@ -186,3 +186,15 @@ def test_a_user_with_the_all_scope_sees_every_record_and_ruling(cast, client):  
     assert FaultToleranceRuling.objects.visible_to(cast.prov_user).count() == FaultToleranceRuling.objects.count()
     client.force_login(cast.prov_user)
     assert "共 3 条" in client.get("/console/records/").content.decode()
+
+
+def test_the_home_page_counts_published_records_in_the_users_scope(cast, client):  # type: ignore[no-untyped-def]
+    import re
+
+    from govtrust.records.models import CreditRecord
+
+    make_records(cast)
+    client.force_login(cast.prov_user)
+    html = client.get("/console/").content.decode()
+    figure = re.search(r'<div class="n">([\d,]+)</div>\s*公示期内的政务失信记录', html)
+    assert figure and int(figure.group(1)) == CreditRecord.objects.published().count() == 2  # not the servant's
