@@ -420,7 +420,14 @@ class RecordKind(ImportKind):
                         self._change(batch, row, actor=actor, source=source, counts=counts)
 
         result = services.record_bulk_create(
-            actor=actor, drafts=drafts(), supplier=supplier, batch_number=batch.number, source=source
+            actor=actor,
+            drafts=drafts(),
+            supplier=supplier,
+            batch_number=batch.number,
+            source=source,
+            # Every cell was validated at staging (`text_cell`, `amount_cell`, `date_cell` …): the services
+            # skip only what those checks guarantee.
+            checked=True,
         )
         rejected_rows: set[int] = set()
         for rejection in result.rejected:
