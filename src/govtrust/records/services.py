@@ -344,7 +344,8 @@ def _check_prechecked(
         if not check.ok:
             _add(errors, "authority_uscc", _("决定机关统一社会信用代码无效：%(r)s") % {"r": check.reason})
         v["authority_uscc"] = check.code
-    decision_date, conduct_date = draft.decision_date, draft.conduct_date
+    decision_date: datetime.date | None = draft.decision_date
+    conduct_date = draft.conduct_date
     if type(decision_date) is not datetime.date:
         _add(errors, "decision_date", _("决定日期应为日期"), code="required")
         decision_date = None
