@@ -8,6 +8,7 @@ subscribe to; see docs/records.md for the list and payloads.
 from __future__ import annotations
 
 import datetime
+import operator
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -950,21 +951,25 @@ class _RowInserter:
 
     def insert(self, rows: list[dict[str, Any]]) -> tuple[int, int]:
         """Insert the rows (numbers already allocated as one contiguous block); (first id, last id)."""
-        attnames, defaults, converted = self.attnames, self.defaults, self.converted
+        attnames, defaults = self.attnames, self.defaults
+        plain = [(i, convert) for i, convert in self.converted if i not in self.memo]
+        memoised = [(i, convert, self.memo[i]) for i, convert in self.converted if i in self.memo]
+        # Defaults under the row's own values, then every column in one C-level itemgetter call.
+        pick = operator.itemgetter(*attnames)
         params = []
         for row in rows:
-            values = [row[a] if a in row else defaults[a] for a in attnames]
-            for i, convert in converted:
+            values = list(pick({**defaults, **row}))
+            for i, convert, memo in memoised:
                 value = values[i]
                 if value is not None:
-                    memo = self.memo.get(i)
-                    if memo is None:
-                        values[i] = convert(value)
-                    else:
-                        done = memo.get(value)
-                        if done is None:
-                            done = memo[value] = convert(value)
-                        values[i] = done
+                    done = memo.get(value)
+                    if done is None:
+                        done = memo[value] = convert(value)
+                    values[i] = done
+            for i, convert in plain:
+                value = values[i]
+                if value is not None:
+                    values[i] = convert(value)
             params.append(values)
         with connection.cursor() as cursor:
             cursor.executemany(self.sql, params)
