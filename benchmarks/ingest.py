@@ -212,7 +212,7 @@ def main() -> None:
     h.database("ingest", f"s{SEED}-b{BODIES_SCALE:g}", build)
     from django.db import connection
 
-    from govtrust.records.models import CreditRecord
+    from govtrust.records.models import CreditRecord, RecordChange
     from govtrust.registry.models import Agency
 
     bodies = list(Agency.objects.order_by("pk").values_list("name", "uscc"))
@@ -236,7 +236,9 @@ def main() -> None:
     # The XLSX holds the CSV's first rows: revoke nothing, just import it as another supplier file after
     # removing the CSV's records, so its rows are new again (same work as a first upload).
     with connection.cursor() as cursor:  # raw: the ORM's delete would collect a million objects first
-        cursor.execute(f"DELETE FROM {connection.ops.quote_name(CreditRecord._meta.db_table)}")  # noqa: S608
+        # The change feed's rows point at the records: they go first.
+        for model in (RecordChange, CreditRecord):
+            cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")  # noqa: S608
     connection.close()
     xlsx_run = run_child(data_xlsx, supplier)
     print(f"XLSX: {xlsx_run}", file=sys.stderr)

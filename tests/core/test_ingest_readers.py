@@ -43,6 +43,21 @@ def test_cells_are_trimmed_of_spaces_full_width_spaces_and_zero_width_characters
     assert rows[0][1] == {"code": code(1), "note": "说明", "category": "乙类"}
 
 
+def test_rows_with_and_without_zero_width_characters_are_trimmed_alike(tmp_path):
+    path = write_csv(
+        tmp_path / "z.csv",
+        [
+            ["\xa0" + code(1) + "\u3000", "\t说明 ", "\u3000乙类"],  # no zero-width character in the row
+            [code(2) + "\u200b", "\u3000\u200b说明\ufeff ", "乙类"],  # zero-width after other spaces
+        ],
+    )
+    _source, rows = rows_of(path)
+    assert [r[1] for r in rows] == [
+        {"code": code(1), "note": "说明", "category": "乙类"},
+        {"code": code(2), "note": "说明", "category": "乙类"},
+    ]
+
+
 def test_empty_rows_are_skipped_and_row_numbers_are_what_the_spreadsheet_shows(tmp_path):
     path = write_csv(tmp_path / "e.csv", [[code(1), "a", ""], ["", "", ""], [code(2), "b", ""]])
     _source, rows = rows_of(path)

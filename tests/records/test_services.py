@@ -155,6 +155,64 @@ def test_bulk_create_over_several_chunks_numbers_every_record_once(cast, monkeyp
     assert result.created == 50 and numbers == [f"XY{TODAY.year}{n:07d}" for n in range(1, 51)]
 
 
+def _bulk(cast, drafts: list[RecordDraft], **kw) -> services.BulkResult:  # type: ignore[no-untyped-def]
+    return services.record_bulk_create(
+        actor=SYSTEM, drafts=drafts, supplier=cast.nj_credit, batch_number="B3", source="import", **kw
+    )
+
+
+def test_bulk_create_without_the_checked_flag_rejects_what_only_a_kind_would_have_caught(cast):  # type: ignore[no-untyped-def]
+    drafts = [
+        draft(cast, 1, facts="违法事实\x00<script>alert(1)</script>"),  # control character
+        draft(cast, 2, amount_fine=Decimal("-1")),  # negative amount
+        draft(cast, 3, amount_confiscated="1.1234567"),  # too many places, and not even a Decimal
+        draft(cast, 4, document_number="  ", authority_name="'; DROP TABLE records_creditrecord; --"),
+        draft(cast, 5),
+    ]
+    result = _bulk(cast, drafts)
+    rejected = {(r.index, r.field) for r in result.rejected}
+    assert rejected == {(0, "facts"), (1, "amount_fine"), (2, "amount_confiscated"), (3, "document_number")}
+    assert result.created == 1
+
+
+def test_bulk_create_with_the_checked_flag_still_checks_what_kinds_do_not(cast):  # type: ignore[no-untyped-def]
+    drafts = [
+        draft(cast, 1, authority_uscc="91350100M000100Y4Z"),  # wrong check digit
+        draft(cast, 2, document_number=""),  # missing
+        draft(cast, 3, content="长" * (services.TEXT_MAX + 1)),  # a composed text that outgrew the field
+        draft(cast, 4, conduct_date=TODAY, decision_date=TODAY - dt.timedelta(days=10)),  # conduct after decision
+        draft(cast, 5, severity="bogus"),
+        draft(cast, 6, decision_date=dt.datetime(2025, 1, 1, 8, 0)),  # not a date
+        draft(cast, 7),
+        draft(cast, 7),  # duplicate within the batch
+    ]
+    result = _bulk(cast, drafts, checked=True)
+    assert {(r.index, r.field) for r in result.rejected} == {(0, "authority_uscc"), (1, "document_number"),
+                                                            (2, "content"), (3, "conduct_date"), (4, "severity"),
+                                                            (5, "decision_date"), (7, "document_number")}  # fmt: skip
+    [record] = CreditRecord.objects.filter(batch_number="B3")
+    assert record.source_row == 8 and record.publicity_max_end is not None  # the window is computed as ever
+
+
+def test_bulk_create_stores_the_same_record_with_and_without_the_checked_flag(cast):  # type: ignore[no-untyped-def]
+    plain = _bulk(cast, [draft(cast, 1, amount_fine=Decimal("2.5"), facts="事实")])
+    trusted = services.record_bulk_create(
+        actor=SYSTEM,
+        drafts=[draft(cast, 2, amount_fine=Decimal("2.5"), facts="事实")],
+        supplier=cast.nj_credit,
+        batch_number="B4",
+        source="import",
+        checked=True,
+    )
+    skip = {"id", "number", "document_number", "natural_key", "batch_number", "source_row", "created_at",
+            "updated_at"}  # fmt: skip
+    a, b = (
+        {k: v for k, v in CreditRecord.objects.filter(pk=r.first_id).values().get().items() if k not in skip}
+        for r in (plain, trusted)
+    )
+    assert a == b
+
+
 def test_bulk_create_refuses_a_missing_batch_number(cast):  # type: ignore[no-untyped-def]
     with pytest.raises(ValidationError):
         services.record_bulk_create(actor=SYSTEM, drafts=[], supplier=cast.nj_credit, batch_number="", source="import")

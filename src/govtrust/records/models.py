@@ -145,28 +145,38 @@ class CreditRecord(ConcurrentTransitionMixin, models.Model):
         on_delete=models.PROTECT,
         related_name="credit_records",
     )
+    # The three other subject FKs are indexed only where set (partial indexes in Meta): most records are about
+    # government bodies, and a full index would carry one NULL entry per such record.
     civil_servant = models.ForeignKey(
         CivilServant,
         verbose_name=_("公务员"),
         null=True,
         blank=True,
+        db_index=False,
         on_delete=models.PROTECT,
         related_name="credit_records",
     )
     person = models.ForeignKey(
-        Person, verbose_name=_("自然人"), null=True, blank=True, on_delete=models.PROTECT, related_name="credit_records"
+        Person,
+        verbose_name=_("自然人"),
+        null=True,
+        blank=True,
+        db_index=False,
+        on_delete=models.PROTECT,
+        related_name="credit_records",
     )
     enterprise = models.ForeignKey(
         Enterprise,
         verbose_name=_("企业"),
         null=True,
         blank=True,
+        db_index=False,
         on_delete=models.PROTECT,
         related_name="credit_records",
     )
-    subject_name = models.CharField(_("主体名称"), max_length=200, db_index=True)
+    subject_name = models.CharField(_("主体名称"), max_length=200)  # searched by `contains`: no B-tree helps
     # --- what was decided ---
-    record_class = models.CharField(_("记录类别"), max_length=20, choices=RecordClass.choices, db_index=True)
+    record_class = models.CharField(_("记录类别"), max_length=20, choices=RecordClass.choices)
     sub_type = models.CharField(_("子类"), max_length=30, blank=True)
     severity = models.CharField(_("严重程度"), max_length=10, choices=Severity.choices, blank=True)
     document_number = models.CharField(_("决定书文号"), max_length=100)
@@ -183,10 +193,15 @@ class CreditRecord(ConcurrentTransitionMixin, models.Model):
     )
     extension_years = models.PositiveSmallIntegerField(_("延长年数"), null=True, blank=True)
     # --- provenance ---
+    # Indexed by the composite (supplier, decision_date) in Meta, whose prefix serves every supplier look-up.
     supplier = models.ForeignKey(
-        Agency, verbose_name=_("数据提供部门"), on_delete=models.PROTECT, related_name="supplied_records"
+        Agency,
+        verbose_name=_("数据提供部门"),
+        db_index=False,
+        on_delete=models.PROTECT,
+        related_name="supplied_records",
     )
-    batch_number = models.CharField(_("批次号"), max_length=40, blank=True, db_index=True)
+    batch_number = models.CharField(_("批次号"), max_length=40, blank=True)
     source = models.CharField(_("来源"), max_length=10, choices=Source.choices)
     source_row = models.PositiveIntegerField(_("来源行号"), null=True, blank=True)
     source_ref = models.CharField(_("来源标识"), max_length=200, blank=True)
@@ -206,6 +221,7 @@ class CreditRecord(ConcurrentTransitionMixin, models.Model):
         verbose_name=_("容错认定"),
         null=True,
         blank=True,
+        db_index=False,  # partial index in Meta: almost every record is uncovered
         on_delete=models.PROTECT,
         related_name="covered_records",
     )
@@ -259,11 +275,21 @@ class CreditRecord(ConcurrentTransitionMixin, models.Model):
                 fields=["natural_key"], condition=~Q(status="revoked"), name="creditrecord_current_natural_key"
             ),
         ]
+        # Every index costs each of a million imported rows an insert: only what a query path needs (the list
+        # with each one's query is in docs/records.md, "Indexes"). The partial unique index on `natural_key`
+        # above also serves the current-record look-ups (they exclude revoked records, as its condition does).
         indexes = [
             models.Index(fields=["status", "publicity_start"], name="creditrecord_status_start"),
             models.Index(fields=["status", "publicity_max_end"], name="creditrecord_status_max_end"),
-            models.Index(fields=["natural_key"], name="creditrecord_natural_key"),
             models.Index(fields=["supplier", "decision_date"], name="creditrecord_supplier_date"),
+            models.Index(
+                fields=["civil_servant"], condition=Q(civil_servant__isnull=False), name="creditrecord_civil_servant"
+            ),
+            models.Index(fields=["person"], condition=Q(person__isnull=False), name="creditrecord_person"),
+            models.Index(fields=["enterprise"], condition=Q(enterprise__isnull=False), name="creditrecord_enterprise"),
+            models.Index(fields=["covered_by"], condition=Q(covered_by__isnull=False), name="creditrecord_covered_by"),
+            # The feed finds its own copy by the source's record number.
+            models.Index(fields=["source_ref"], condition=Q(source="feed"), name="creditrecord_feed_ref"),
         ]
 
     def __str__(self) -> str:

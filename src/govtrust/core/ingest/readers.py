@@ -36,6 +36,9 @@ XLSX_MAX_ROWS_DEFAULT = 200_000
 _SAMPLE = 64 * 1024
 _ZERO_WIDTH = "\ufeff\u200b\u200c\u200d\u2060"
 _STRIP = " \t\r\n\x0b\x0c\xa0\u3000" + _ZERO_WIDTH
+_HAS_ZERO_WIDTH = re.compile(f"[{_ZERO_WIDTH}]").search
+_JOIN = "".join
+_STR_STRIP = str.strip
 
 ENCODING_LABELS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8（带BOM）", "gb18030": "GB18030/GBK"}
 
@@ -191,7 +194,10 @@ class Source:
             if row_number <= self.header_row:
                 continue
             n = len(cells)
-            values = {key: (clean(cells[i]) if i < n else "") for i, key in positions}
+            # Zero-width characters are rare: when the row has none, `str.strip` alone is `clean` (a third of
+            # the reader's time went into calling `clean` per cell).
+            trim = clean if _HAS_ZERO_WIDTH(_JOIN(cells)) else _STR_STRIP
+            values = {key: (trim(cells[i]) if i < n else "") for i, key in positions}
             for key in absent:
                 values[key] = ""
             yield row_number, values, ""

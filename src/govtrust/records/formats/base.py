@@ -182,6 +182,7 @@ class RecordKind(ImportKind):
         self.today = datetime.date.today()
         self.legacy_codes = codes.known_legacy_codes()
         self.uscc_checks: dict[str, CodeCheck] = {}
+        self.parsed_dates: dict[str, tuple[datetime.date | None, str]] = {}
         self.agencies: dict[str, tuple[int, str]] = {
             uscc: (pk, name) for uscc, pk, name in Agency.objects.values_list("uscc", "pk", "name")
         }
@@ -239,7 +240,13 @@ class RecordKind(ImportKind):
         raw = values[key]
         if not raw:
             return None
-        value, reason = parse_date(raw)
+        # A file holds a few thousand distinct dates: parse each once (bounded, like the USCC cache).
+        parsed = self.parsed_dates.get(raw)
+        if parsed is None:
+            parsed = parse_date(raw)
+            if len(self.parsed_dates) < USCC_CACHE_MAX:
+                self.parsed_dates[raw] = parsed
+        value, reason = parsed
         if value is None:
             errors.append(CellError(key, raw, reason))
             return None
@@ -420,7 +427,14 @@ class RecordKind(ImportKind):
                         self._change(batch, row, actor=actor, source=source, counts=counts)
 
         result = services.record_bulk_create(
-            actor=actor, drafts=drafts(), supplier=supplier, batch_number=batch.number, source=source
+            actor=actor,
+            drafts=drafts(),
+            supplier=supplier,
+            batch_number=batch.number,
+            source=source,
+            # Every cell was validated at staging (`text_cell`, `amount_cell`, `date_cell` …): the services
+            # skip only what those checks guarantee.
+            checked=True,
         )
         rejected_rows: set[int] = set()
         for rejection in result.rejected:
