@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from govtrust.core.audit import log_access, log_change, model_snapshot
 from govtrust.core.codes import validate_uscc
+from govtrust.core.errors import ErrorDict, add_error, raise_if_errors
 from govtrust.core.masking import mask_name
 from govtrust.core.models import Region
 from govtrust.core.validators import check_id_number, normalise_code
@@ -55,16 +56,9 @@ REGION_LEVEL_TO_AGENCY_LEVEL = {
     4: AgencyLevel.TOWNSHIP,
 }
 
-ErrorDict = dict[str, list[ValidationError]]
-
-
-def _add(errors: ErrorDict, field: str, message: str, code: str = "invalid") -> None:
-    errors.setdefault(field, []).append(ValidationError(message, code=code))
-
-
-def _raise_if(errors: ErrorDict) -> None:
-    if errors:
-        raise ValidationError(errors)  # type: ignore[arg-type]
+# Short local names: these are called on almost every line of the checks below.
+_add = add_error
+_raise_if = raise_if_errors
 
 
 def is_duplicate_error(error: ValidationError) -> bool:
