@@ -180,7 +180,15 @@ def child_import(path: str, supplier: str) -> None:
         staged_at[0] = time.perf_counter() - started  # the last call comes just before publication
 
     batch = ingest_start(actor=None, kind=KIND, source=path, file_name=Path(path).name, supplier_code=supplier)
-    batch = ingest_run(batch, progress=progress)
+    profile_to = os.environ.get("INGEST_PROFILE")  # a path: cProfile the import into it (pstats format)
+    if profile_to:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        batch = profiler.runcall(ingest_run, batch, progress=progress)
+        profiler.dump_stats(profile_to)
+    else:
+        batch = ingest_run(batch, progress=progress)
     elapsed = time.perf_counter() - started
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     figures = {

@@ -818,37 +818,208 @@ def record_bulk_create(
             result.last_id = last_id if result.last_id is None else max(result.last_id, last_id)
             result.first_number = result.first_number or numbers[0]
             result.last_number = numbers[-1]
-        if result.created:
-            log_change(
-                actor=actor,
-                action="import",
-                message="records.bulk_create",
-                object_type="records.creditrecord",
-                object_id=batch_number,
-                object_repr=_("批次 %(batch)s") % {"batch": batch_number},
-                after={
-                    "batch_number": batch_number,
-                    "supplier": supplier.uscc,
-                    "source": source,
-                    "count": result.created,
-                    "first_id": result.first_id,
-                    "last_id": result.last_id,
-                    "first_number": result.first_number,
-                    "last_number": result.last_number,
-                    "covered": result.covered,
-                    "rejected_rows": len({r.index for r in result.rejected}),
-                },
-            )
-            emit(
-                EVENT_BATCH_IN_FORCE,
-                {
-                    "batch_number": batch_number,
-                    "first_id": result.first_id,
-                    "last_id": result.last_id,
-                    "count": result.created,
-                },
-            )
+        _finish_bulk(actor=actor, supplier=supplier, batch_number=batch_number, source=source, result=result)
     return result
+
+
+def _finish_bulk(
+    *,
+    actor: Any,
+    supplier: Agency,
+    batch_number: str,
+    source: str,
+    result: BulkResult,
+    rejected_rows: int | None = None,
+) -> None:
+    """The ONE audit row and ONE `records.batch_in_force` event of a bulk creation (nothing when none stored)."""
+    if result.created:
+        log_change(
+            actor=actor,
+            action="import",
+            message="records.bulk_create",
+            object_type="records.creditrecord",
+            object_id=batch_number,
+            object_repr=_("批次 %(batch)s") % {"batch": batch_number},
+            after={
+                "batch_number": batch_number,
+                "supplier": supplier.uscc,
+                "source": source,
+                "count": result.created,
+                "first_id": result.first_id,
+                "last_id": result.last_id,
+                "first_number": result.first_number,
+                "last_number": result.last_number,
+                "covered": result.covered,
+                "rejected_rows": len({r.index for r in result.rejected}) if rejected_rows is None else rejected_rows,
+            },
+        )
+        emit(
+            EVENT_BATCH_IN_FORCE,
+            {
+                "batch_number": batch_number,
+                "first_id": result.first_id,
+                "last_id": result.last_id,
+                "count": result.created,
+            },
+        )
+
+
+# --- set-based creation from staged, insert-ready values (the import kinds' fast path) --------------------------
+
+
+def record_insert_values(
+    draft: RecordDraft,
+    *,
+    today: datetime.date,
+    caches: dict[str, Any],
+) -> list[Any] | None:
+    """The JSON-able values of `STAGED_COLUMNS` that `record_bulk_create(checked=True)` would insert for `draft`
+    today; None when it would reject the draft (the caller then leaves the row to that path, which words the
+    rejection). `caches` is a dict the caller keeps for the batch. Supplier, source and batch number are the
+    batch's: the set-based insert adds them.
+
+    For staging: the window and status hold for `today` and the rule catalogue of now (`catalog_version()`),
+    so a set-based publication must check both and fall back when either moved.
+    """
+    cat = caches.get("cat")
+    if cat is None:
+        cat = caches["cat"] = catalog.current_catalog()
+    window_cache = caches.setdefault("window", {})
+    try:
+        checked = _check_prechecked(
+            draft,
+            cat=cat,
+            kind_cache=caches.setdefault("kind", {}),
+            uscc_cache=caches.setdefault("uscc", {}),
+            window_cache=window_cache,
+        )
+    except ValidationError:
+        return None
+    v, window = checked.values, checked.window
+    assert window is not None
+    # The window's columns and the status, as text, once per distinct window.
+    staged_windows = caches.setdefault("staged_windows", {})
+    window_values = staged_windows.get(id(window))
+    if window_values is None:
+        window_values = staged_windows[id(window)] = [
+            str(window.start),
+            str(window.min_end) if window.min_end else None,
+            str(window.max_end) if window.max_end else None,
+            window.publish,
+            window.rule_key,
+            window.rule_version,
+            window.provisional,
+            str(policy.status_on(window.start, window.max_end, today)),
+        ]
+    subject = draft.subject
+    kind = subject_kind_of(subject)
+    if kind in (SubjectKind.AGENCY, SubjectKind.ENTERPRISE):
+        identifier = f"{'A' if kind == SubjectKind.AGENCY else 'E'}:{subject.uscc}"
+    else:
+        identifier = f"ID:{subject.id_number_hash}"
+    pk = subject.pk
+    conduct, fine, confiscated = v["conduct_date"], v["amount_fine"], v["amount_confiscated"]
+    return [
+        v["record_class"],
+        v["severity"],
+        v["sub_type"],
+        v["document_number"],
+        v["authority_name"],
+        v["authority_uscc"],
+        str(v["decision_date"]),
+        str(conduct) if conduct else None,
+        v["facts"],
+        v["basis"],
+        v["content"],
+        str(fine) if fine is not None else None,  # decimals as typed: the column's affinity/cast does the rest
+        str(confiscated) if confiscated is not None else None,
+        v["extension_years"],
+        str(kind),
+        pk if kind == SubjectKind.AGENCY else None,
+        pk if kind == SubjectKind.CIVIL_SERVANT else None,
+        pk if kind == SubjectKind.PERSON else None,
+        pk if kind == SubjectKind.ENTERPRISE else None,
+        str(subject.name),
+        draft.source_row,
+        draft.source_ref[:200],
+        policy.natural_key(v["document_number"], v["authority_uscc"], identifier),
+        *window_values,
+    ]
+
+
+# The columns `record_insert_values` stages, in its order; every other column of a set-based insert is the
+# batch's (supplier, source, batch number), computed (number, timestamps, coverage) or its default.
+STAGED_COLUMNS = (
+    "record_class", "severity", "sub_type", "document_number", "authority_name", "authority_uscc", "decision_date",
+    "conduct_date", "facts", "basis", "content", "amount_fine", "amount_confiscated", "extension_years",
+    "subject_kind", "agency_id", "civil_servant_id", "person_id", "enterprise_id", "subject_name", "source_row",
+    "source_ref", "natural_key", "publicity_start", "publicity_min_end", "publicity_max_end", "publish", "rule_key",
+    "rule_version", "rule_provisional", "status",
+)  # fmt: skip
+STAGED_INDEX = {name: i for i, name in enumerate(STAGED_COLUMNS)}
+
+
+def catalog_version() -> str:
+    """Changes whenever a rule override is saved: staged windows computed under another version are stale."""
+    n, latest = catalog._version()
+    return f"{n}|{latest}"
+
+
+def record_bulk_insert_select(
+    *,
+    actor: Any,
+    supplier: Agency,
+    batch_number: str,
+    source: str,
+    count: int,
+    insert_select: Any,
+    rejected_rows: int = 0,
+) -> BulkResult:
+    """Store `count` records with ONE `INSERT … SELECT` that `insert_select(first, columns)` executes.
+
+    `insert_select(prefix, first, columns)` returns the rows inserted. Its SELECT yields, in the order of
+    `columns` (CreditRecord column names), the staged insert-ready values and the number `prefix` + 7 digits
+    of `first` − 1 + the row's rank — one contiguous block claimed
+    here by `allocate_numbers`. Then, as `record_bulk_create`: feed rows by number range, one audit row, one
+    `records.batch_in_force` event. The caller excludes subjects under a fault-tolerance ruling in effect
+    (`covered_by_id` is left NULL) and rows whose natural key is taken. Returns the counts.
+    """
+    result = BulkResult()
+    if count < 1:
+        return result
+    today = _today()
+    with transaction.atomic():
+        numbers = allocate_numbers(count, year=today.year)
+        inserted = insert_select(numbers[0][:-7], int(numbers[0][-7:]), _insert_fields())
+        if inserted != count:
+            raise RuntimeError(f"set-based insert stored {inserted} records, expected {count}")
+        result.first_number, result.last_number = numbers[0], numbers[-1]
+        by_status = (
+            CreditRecord.objects.filter(number__gte=numbers[0], number__lte=numbers[-1])
+            .values_list("status")
+            .annotate(n=models.Count("pk"), first=models.Min("pk"), last=models.Max("pk"))
+        )
+        for status, n, first, last in by_status:
+            result.created += n
+            result.in_force += n if status == RecordStatus.IN_FORCE else 0
+            result.received += n if status == RecordStatus.RECEIVED else 0
+            result.ended += n if status == RecordStatus.PUBLICITY_ENDED else 0
+            result.first_id = first if result.first_id is None else min(result.first_id, first)
+            result.last_id = last if result.last_id is None else max(result.last_id, last)
+        records_changed_by_numbers(numbers[0], numbers[-1], ChangeType.CREATED)
+        _finish_bulk(
+            actor=actor,
+            supplier=supplier,
+            batch_number=batch_number,
+            source=source,
+            result=result,
+            rejected_rows=rejected_rows,
+        )
+    return result
+
+
+def _insert_fields() -> list[Any]:
+    return [f for f in CreditRecord._meta.concrete_fields if not f.primary_key]
 
 
 def _duplicate_in_batch() -> str:

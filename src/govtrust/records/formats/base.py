@@ -28,7 +28,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -39,10 +42,10 @@ from govtrust.core.ingest.bulk import insert_rows
 from govtrust.core.ingest.services import batch_actor, reject_at_publish
 from govtrust.core.ingest.values import parse_date, parse_decimal
 from govtrust.core.masking import mask_id_number
-from govtrust.core.models import ImportBatch, Region
+from govtrust.core.models import ImportBatch, Region, StagedRow
 from govtrust.core.validators import CodeCheck, check_id_number, check_uscc
 from govtrust.records import policy, services
-from govtrust.records.models import CreditRecord, RecordStatus, Source
+from govtrust.records.models import CreditRecord, FaultToleranceRuling, RecordStatus, RulingStatus, Source
 from govtrust.registry import policy as registry_policy
 from govtrust.registry.models import Agency, CivilServant, CodeStatus, Enterprise, Person
 
@@ -179,6 +182,7 @@ class RecordKind(ImportKind):
     # --- per batch ---------------------------------------------------------------------------------------------
     def begin(self, batch: ImportBatch) -> None:
         self.batch_number = batch.number
+        self.stamp_day = services._today()
         self.today = datetime.date.today()
         self.legacy_codes = codes.known_legacy_codes()
         self.uscc_checks: dict[str, CodeCheck] = {}
@@ -194,6 +198,12 @@ class RecordKind(ImportKind):
                 CivilServant.objects.order_by("pk").values_list("pk", "id_number_hash").iterator(chunk_size=5000)
             ):
                 self.servants[digest] = pk
+        # Insert-ready values computed at staging (`_insert_values`) hold for this day and rule catalogue only.
+        self.set_based = bool(getattr(settings, "GOVTRUST_RECORDS_SET_PUBLISH", True))
+        self.stamp = _stamp()
+        self.insert_caches: dict[str, Any] = {}
+        self.agency_instances: dict[int, Agency] = {}  # light instances, one per body (not one per row)
+        self.supplier_pk = Agency.objects.filter(uscc=batch.supplier_code).values_list("pk", flat=True).first()
         current = CreditRecord.objects.exclude(status=RecordStatus.REVOKED).values_list("natural_key", flat=True)
         self.current_keys = {hash(key) for key in current.iterator(chunk_size=5000)}
 
@@ -384,7 +394,50 @@ class RecordKind(ImportKind):
         }
         if subject.legacy:
             data["lg"] = 1
+        if operation == ADD and self.set_based:
+            self._insert_values(data, record, subject, key, row_number)
         return RowOutcome(data, natural_key=key)
+
+    def _insert_values(
+        self, data: dict[str, Any], record: RecordFields, subject: SubjectRef, key: str, row_number: int
+    ) -> None:
+        """Stage the record's insert-ready columns ("i") and when they were computed ("iv"), so that publication
+        is one `INSERT … SELECT` (`_publish_set_based`). Only for registered bodies: their pk and name are known
+        now; enterprises and persons may have to be created at publication, civil servants' names are not
+        cached — those rows take the row-by-row path, as does any row the services would refuse."""
+        ref = subject.data
+        if ref[0] != "a" or self.supplier_pk is None:
+            return
+        agency = self.agency_instances.get(ref[1])
+        if agency is None:
+            code = subject.identifier[2:]
+            pk, name = self.agencies[code]
+            agency = self.agency_instances[pk] = Agency(pk=pk, uscc=code, name=name)
+        draft = services.RecordDraft(
+            subject=agency,
+            record_class=record.record_class,
+            severity=record.severity,
+            sub_type=record.sub_type,
+            document_number=record.document_number,
+            authority_name=record.authority_name,
+            authority_uscc=record.authority_uscc,
+            decision_date=record.decision_date,  # type: ignore[arg-type]
+            conduct_date=record.conduct_date,
+            facts=record.facts,
+            basis=record.basis,
+            content=record.content,
+            amount_fine=record.amount_fine,
+            amount_confiscated=record.amount_confiscated,
+            extension_years=record.extension_years,
+            source_row=row_number,
+        )
+        values = services.record_insert_values(draft, today=self.stamp_day, caches=self.insert_caches)
+        if values is not None and values[_KEY_AT] == key:
+            # The record's fields are staged once, in their insert-ready form (the row path reads them too).
+            for name in _DRAFT_KEYS:
+                del data[name]
+            data["i"] = values
+            data["iv"] = self.stamp
 
     # --- publication ------------------------------------------------------------------------------------------
     def publish(self, batch: ImportBatch, staged: Iterator[Staged]) -> dict[str, int]:
@@ -394,6 +447,7 @@ class RecordKind(ImportKind):
         counts = {"published": 0, "created": 0, "corrected": 0, "revoked": 0, "persons_created": 0,
                   "enterprises_created": 0, "legacy_code_rows": 0}  # fmt: skip
         subjects: dict[tuple[str, Any], Any] = {}
+        set_result = self._publish_set_based(batch, supplier=supplier, actor=actor, source=source, counts=counts)
 
         def drafts() -> Iterator[services.RecordDraft]:
             for group in _groups(staged, PUBLISH_GROUP):
@@ -404,7 +458,29 @@ class RecordKind(ImportKind):
                     d = row.data
                     subject = subjects.get(_subject_key(d["s"]))
                     counts["legacy_code_rows"] += d.get("lg", 0)
-                    if d["op"] == ADD:
+                    if d["op"] == ADD and "i" in d:  # insert-ready values not taken by the set-based path
+                        i = dict(zip(services.STAGED_COLUMNS, d["i"], strict=True))
+                        yield services.RecordDraft(
+                            subject=subject,
+                            record_class=i["record_class"],
+                            severity=i["severity"],
+                            sub_type=i["sub_type"],
+                            document_number=i["document_number"],
+                            authority_name=i["authority_name"],
+                            authority_uscc=i["authority_uscc"],
+                            decision_date=datetime.date.fromisoformat(i["decision_date"]),
+                            conduct_date=datetime.date.fromisoformat(i["conduct_date"]) if i["conduct_date"] else None,
+                            facts=i["facts"],
+                            basis=i["basis"],
+                            content=i["content"],
+                            amount_fine=Decimal(i["amount_fine"]) if i["amount_fine"] is not None else None,
+                            amount_confiscated=(
+                                Decimal(i["amount_confiscated"]) if i["amount_confiscated"] is not None else None
+                            ),
+                            extension_years=i["extension_years"],
+                            source_row=row.row_number,
+                        )
+                    elif d["op"] == ADD:
                         yield services.RecordDraft(
                             subject=subject,
                             record_class=d["cls"],
@@ -444,11 +520,70 @@ class RecordKind(ImportKind):
             rejected_rows.add(row_number)
             column = self.field_columns.get(rejection.field, "")
             reject_at_publish(batch, row_number=row_number, errors=[CellError(column, "", rejection.message)])
-        counts["created"] = result.created
-        counts["published"] = result.created + counts["corrected"] + counts["revoked"]
-        counts["in_force"], counts["received"], counts["ended"] = result.in_force, result.received, result.ended
+        counts["created"] = result.created + set_result.created
+        counts["published"] = counts["created"] + counts["corrected"] + counts["revoked"]
+        counts["in_force"] = result.in_force + set_result.in_force
+        counts["received"] = result.received + set_result.received
+        counts["ended"] = result.ended + set_result.ended
         counts["covered"] = result.covered
+        counts["set_based"] = set_result.created  # how many went through the one INSERT … SELECT
         return counts
+
+    def _publish_set_based(
+        self, batch: ImportBatch, *, supplier: Agency, actor: Any, source: str, counts: dict[str, int]
+    ) -> services.BulkResult:
+        """Publish the staged rows that carry insert-ready values with one `INSERT … SELECT`, then drop them from
+        staging so that the row-by-row path (`staged`, read lazily afterwards) gets only the rest.
+
+        Taken: rows staged today under the current rule catalogue (else their window or status may be stale: a
+        batch resumed the next day, or after a rule override, goes row by row) whose subject has no
+        fault-tolerance ruling in effect (rare; the row path sets `covered_by`). A row whose natural key is
+        already a current record is rejected with the services' message.
+        """
+        if not self.set_based:
+            return services.BulkResult()
+        sql = _StagedSql(batch.pk, _stamp())
+        ruled = set(
+            FaultToleranceRuling.objects.filter(status=RulingStatus.IN_EFFECT, subject_agency__isnull=False)
+            .values_list("subject_agency_id", flat=True)
+        )  # fmt: skip
+        where, params = sql.where(ruled)
+        rejected = 0
+        with connection.cursor() as cursor:
+            cursor.execute(sql.duplicates(where), [*sql.source_params, *params])
+            taken = [row[0] for row in cursor.fetchall()]
+            for row_number in sorted(taken):
+                reject_at_publish(
+                    batch,
+                    row_number=row_number,
+                    errors=[CellError(self.field_columns["document_number"], "", _("该主体的同一决定书已有记录"))],
+                )
+                rejected += 1
+            if taken:
+                StagedRow.objects.filter(batch_id=batch.pk, row_number__in=taken).delete()
+            cursor.execute(sql.count(where), [*sql.source_params, *params])
+            count, legacy = cursor.fetchone()
+            counts["legacy_code_rows"] += int(legacy or 0)
+
+            def insert_select(prefix: str, first: int, fields: list[Any]) -> int:
+                batch_values = {"supplier_id": supplier.pk, "source": source, "batch_number": batch.number}
+                statement, select_params = sql.insert(
+                    fields, where, prefix=prefix, first=first, batch_values=batch_values
+                )
+                cursor.execute(statement, [*select_params, *sql.source_params, *params])
+                return int(cursor.rowcount)
+
+            result = services.record_bulk_insert_select(
+                actor=actor,
+                supplier=supplier,
+                batch_number=batch.number,
+                source=source,
+                count=int(count or 0),
+                insert_select=insert_select,
+                rejected_rows=rejected,
+            )
+            cursor.execute(sql.delete(where), [*sql.source_params, *params])
+        return result
 
     def _change(self, batch: ImportBatch, row: Staged, *, actor: Any, source: str, counts: dict[str, int]) -> None:
         d = row.data
@@ -550,6 +685,99 @@ class RecordKind(ImportKind):
                 .values_list("pk", "id_number_hash", "name")
             ):
                 subjects.setdefault(("p", digest), Person(pk=pk, id_number_hash=digest, name=name))
+
+
+def _stamp() -> str:
+    """When staged insert values were computed: the day (status depends on it) and the rule catalogue version."""
+    return f"{services._today().isoformat()}|{services.catalog_version()}"
+
+
+class _StagedSql:
+    """The set-based publication's SQL over `core_stagedrow`, for SQLite (json_extract) and PostgreSQL (jsonb)."""
+
+    def __init__(self, batch_pk: int, stamp: str) -> None:
+        qn = connection.ops.quote_name
+        self.pg = connection.vendor == "postgresql"
+        self.staged = qn(StagedRow._meta.db_table)
+        self.records = qn(CreditRecord._meta.db_table)
+        self.batch_pk, self.stamp = batch_pk, stamp
+        self.qn = qn
+        # PostgreSQL: parse each row's JSON text once (not once per column); OFFSET 0 keeps the planner from
+        # inlining the cast into every reference.
+        self.source = f"{self.staged} s"
+        self.source_params: list[Any] = []
+        if self.pg:
+            self.source = (
+                f"(SELECT id, batch_id, row_number, natural_key, data::jsonb AS data FROM {self.staged} "  # noqa: S608
+                "WHERE batch_id = %s OFFSET 0) s"
+            )
+            self.source_params = [batch_pk]
+
+    def value(self, key: str, cast: str = "", *, index: int | None = None) -> str:
+        """A staged value: data[key], or data[key][index]; PostgreSQL gets it as text, cast to `cast`."""
+        if not self.pg:
+            return f"json_extract(s.data, '$.{key}')" if index is None else f"json_extract(s.data, '$.{key}[{index}]')"
+        step = f"->>'{key}'" if index is None else f"->'{key}'->>{index}"
+        text = f"(s.data{step})"  # jsonb already (`source`)
+        return f"{text}::{cast}" if cast else text
+
+    def where(self, ruled: set[int]) -> tuple[str, list[Any]]:
+        clause = f"s.batch_id = %s AND {self.value('iv')} = %s"
+        if ruled:  # integers from the database: safe to inline
+            agency = self.value("i", "bigint", index=services.STAGED_INDEX["agency_id"])
+            clause += f" AND {agency} NOT IN ({', '.join(str(int(pk)) for pk in ruled)})"
+        return clause, [self.batch_pk, self.stamp]
+
+    def duplicates(self, where: str) -> str:
+        return (
+            f"SELECT s.row_number FROM {self.source} JOIN {self.records} r ON r.natural_key = s.natural_key "  # noqa: S608
+            f"AND r.status <> '{RecordStatus.REVOKED.value}' WHERE {where}"
+        )
+
+    def count(self, where: str) -> str:
+        return f"SELECT COUNT(*), SUM(COALESCE({self.value('lg', 'integer')}, 0)) FROM {self.source} WHERE {where}"  # noqa: S608
+
+    def delete(self, where: str) -> str:
+        return f"DELETE FROM {self.staged} WHERE id IN (SELECT s.id FROM {self.source} WHERE {where})"  # noqa: S608
+
+    def insert(
+        self, fields: list[Any], where: str, *, prefix: str, first: int, batch_values: dict[str, Any]
+    ) -> tuple[str, list[Any]]:
+        """INSERT INTO records (every column) SELECT staged values, computed number/stamps, defaults."""
+        now = timezone.now()
+        columns, exprs, params = [], [], []
+        for f in fields:
+            columns.append(self.qn(f.column))
+            if f.attname == "number":
+                # The rank within the batch after the block's first number, 7 digits: the digits of
+                # 10,000,000 + n without the leading 1 (portable: no printf/lpad in both).
+                exprs.append("%s || SUBSTR(CAST(%s + ROW_NUMBER() OVER (ORDER BY s.row_number) AS TEXT), 2)")
+                params += [prefix, 10_000_000 + first - 1]
+            elif f.attname in ("created_at", "updated_at"):
+                exprs.append("%s")
+                params.append(f.get_db_prep_save(now, connection))
+            elif f.attname == "covered_by_id":
+                exprs.append("NULL")
+            elif f.attname in batch_values:
+                exprs.append("%s")
+                params.append(batch_values[f.attname])
+            elif f.attname in services.STAGED_INDEX:
+                cast = f.cast_db_type(connection) if self.pg else ""
+                exprs.append(self.value("i", cast, index=services.STAGED_INDEX[f.attname]))
+            else:
+                exprs.append("%s")
+                params.append(f.get_db_prep_save(f.get_default(), connection))
+        sql = (
+            f"INSERT INTO {self.records} ({', '.join(columns)}) SELECT {', '.join(exprs)} "  # noqa: S608
+            f"FROM {self.source} WHERE {where}"
+        )
+        return sql, params
+
+
+# The staged keys that a row's insert-ready values ("i") replace.
+_DRAFT_KEYS = ("cls", "sev", "sub", "doc", "an", "au", "dd", "cd", "f", "b", "c", "af", "ac", "ext")
+
+_KEY_AT = services.STAGED_INDEX["natural_key"]
 
 
 def _subject_key(ref: list[Any]) -> tuple[str, Any]:
