@@ -24,6 +24,7 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from govtrust.core.audit import actor_identity, log_change, model_snapshot
 from govtrust.core.codes import validate_uscc
+from govtrust.core.errors import ErrorDict, add_error, raise_if_errors
 from govtrust.core.events import emit
 from govtrust.core.ingest.bulk import insert_rows
 from govtrust.records import catalog, policy
@@ -43,8 +44,6 @@ from govtrust.records.models import (
 )
 from govtrust.registry.models import Agency, CivilServant, Enterprise, Person
 
-ErrorDict = dict[str, list[ValidationError]]
-
 NUMBER_PREFIX = "XY"
 BULK_CHUNK = 2000
 TEXT_MAX = 20000
@@ -60,13 +59,9 @@ EVENT_COVERED = "record.covered"
 
 
 # --- helpers ---------------------------------------------------------------------------------------------------------
-def _add(errors: ErrorDict, field_name: str, message: str, code: str = "invalid") -> None:
-    errors.setdefault(field_name, []).append(ValidationError(message, code=code))
-
-
-def _raise_if(errors: ErrorDict) -> None:
-    if errors:
-        raise ValidationError(errors)  # type: ignore[arg-type]
+# Short local names: the checks below call these on almost every line.
+_add = add_error
+_raise_if = raise_if_errors
 
 
 def _today() -> datetime.date:
