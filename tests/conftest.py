@@ -14,12 +14,16 @@ os.environ.setdefault("GOVTRUST_TESTING", "1")
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = "/usr/bin/chromium"
+VENDOR_HTMX = os.path.join(os.path.dirname(__file__), "..", "src", "govtrust", "static", "vendor", "htmx.min.js")
 
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):  # type: ignore[no-untyped-def]
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: run `make test` as root or `apt-get install chromium`")
+    if not os.path.exists(VENDOR_HTMX):
+        # The pages need htmx from npm (git-ignored, copied by `make assets`); without it they cannot work.
+        pytest.fail(f"{VENDOR_HTMX} is missing: run `make assets` (make test does it)")
     return {
         **browser_type_launch_args,
         "executable_path": CHROMIUM,
