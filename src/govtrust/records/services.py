@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import operator
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -26,7 +26,7 @@ from govtrust.core.audit import actor_identity, log_change, model_snapshot
 from govtrust.core.codes import validate_uscc
 from govtrust.core.errors import ErrorDict, add_error, raise_if_errors
 from govtrust.core.events import emit
-from govtrust.core.ingest.bulk import insert_rows
+from govtrust.core.ingest.bulk import chunked, insert_rows
 from govtrust.records import catalog, policy
 from govtrust.records.models import (
     SUBJECT_FIELDS,
@@ -243,7 +243,18 @@ def _check(
     v["amount_confiscated"] = _amount(
         errors, "amount_confiscated", data.get("amount_confiscated"), LABELS["amount_confiscated"]
     )
-    extension = data.get("extension_years")
+    return _finish_check(errors, v, data.get("extension_years"), decision_date, cat, window_cache)
+
+
+def _finish_check(
+    errors: ErrorDict,
+    v: dict[str, Any],
+    extension: Any,
+    decision_date: datetime.date | None,
+    cat: policy.Catalog,
+    window_cache: dict[tuple[Any, ...], policy.Window] | None,
+) -> _Checked:
+    """The checks both the full and the pre-checked path end with: the extension, then the window by policy."""
     if extension in (None, "", 0):
         extension = None
     elif isinstance(extension, bool) or not isinstance(extension, int):
@@ -351,19 +362,7 @@ def _check_prechecked(
     if decision_date and conduct_date and conduct_date > decision_date:
         _add(errors, "conduct_date", _("行为发生日期不能晚于决定日期"))
     v["decision_date"], v["conduct_date"] = decision_date, conduct_date
-    extension = draft.extension_years
-    if extension in (None, "", 0):
-        extension = None
-    elif isinstance(extension, bool) or not isinstance(extension, int):
-        _add(errors, "extension_years", _("延长年数应为整数"))
-        extension = None
-    v["extension_years"] = extension
-    window = None
-    if not errors and decision_date is not None:
-        window = _window(errors, v, cat, window_cache)
-    if errors:
-        _raise_if(errors)
-    return _Checked(v, window)
+    return _finish_check(errors, v, draft.extension_years, decision_date, cat, window_cache)
 
 
 def _apply_window(record: CreditRecord, window: policy.Window, today: datetime.date) -> None:
@@ -654,17 +653,6 @@ class BulkResult:
     rejected: list[Rejection] = field(default_factory=list)
 
 
-def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    chunk: list[Any] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
 def _rejections(index: int, draft: RecordDraft, error: ValidationError) -> list[Rejection]:
     out = []
     for name, messages in getattr(error, "message_dict", {"__all__": error.messages}).items():
@@ -712,7 +700,7 @@ def record_bulk_create(
     inserter = _RowInserter()
     with transaction.atomic():
         offset = 0
-        for chunk in _chunks(drafts, BULK_CHUNK):
+        for chunk in chunked(drafts, BULK_CHUNK):
             built: list[tuple[int, dict[str, Any]]] = []
             chunk_keys: set[str] = set()
             for i, draft in enumerate(chunk, start=offset):

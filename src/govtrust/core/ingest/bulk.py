@@ -7,11 +7,13 @@ insert plain tuples here instead. No signals, no `save()`, no validation: rows m
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, TypeVar
 
 from django.db import connection, models
 from django.utils import timezone
+
+T = TypeVar("T")
 
 
 def insert_rows(
@@ -54,3 +56,15 @@ def insert_rows(
             cursor.executemany(sql, batch)
             written += len(batch)
     return written
+
+
+def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Lists of at most `size` items, consuming `items` lazily (itertools.batched is Python 3.12+)."""
+    chunk: list[T] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

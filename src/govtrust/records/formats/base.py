@@ -38,7 +38,7 @@ from django.utils.translation import gettext_lazy
 from govtrust.core import codes
 from govtrust.core.crypto import keyed_hash, sm4_encrypt
 from govtrust.core.ingest import CellError, Column, ImportKind, RowOutcome, Staged
-from govtrust.core.ingest.bulk import insert_rows
+from govtrust.core.ingest.bulk import chunked, insert_rows
 from govtrust.core.ingest.services import batch_actor, reject_at_publish
 from govtrust.core.ingest.values import parse_date, parse_decimal
 from govtrust.core.masking import mask_id_number
@@ -450,7 +450,7 @@ class RecordKind(ImportKind):
         set_result = self._publish_set_based(batch, supplier=supplier, actor=actor, source=source, counts=counts)
 
         def drafts() -> Iterator[services.RecordDraft]:
-            for group in _groups(staged, PUBLISH_GROUP):
+            for group in chunked(staged, PUBLISH_GROUP):
                 if len(subjects) > SUBJECT_CACHE_MAX:  # many distinct enterprises/persons: keep memory flat
                     subjects.clear()
                 self._resolve_subjects(group, subjects, counts)
@@ -782,14 +782,3 @@ _KEY_AT = services.STAGED_INDEX["natural_key"]
 
 def _subject_key(ref: list[Any]) -> tuple[str, Any]:
     return (ref[0], ref[1])
-
-
-def _groups(items: Iterator[Staged], size: int) -> Iterator[list[Staged]]:
-    group: list[Staged] = []
-    for item in items:
-        group.append(item)
-        if len(group) >= size:
-            yield group
-            group = []
-    if group:
-        yield group
