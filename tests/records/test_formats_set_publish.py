@@ -7,7 +7,6 @@ the records, their numbers, the feed rows, the audit row and the event must be t
 from __future__ import annotations
 
 import datetime
-import json
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ from govtrust.core.events import OutboxEvent
 from govtrust.core.ingest.services import ingest_run, ingest_start
 from govtrust.core.models import ImportBatch, ObjectChange, StagedRow
 from govtrust.records import services
-from govtrust.records.models import CreditRecord, RecordChange, RecordNumberCounter
+from govtrust.records.models import CreditRecord, RecordChange, RecordNumberCounter, StagedRecord
 
 from .formats_helpers import LEGAL_HEADERS, errors_of, legal_row, write_csv
 
@@ -102,12 +101,9 @@ def forget(batch: ImportBatch, counter_before: int) -> None:
 
 
 def restamp(change: Any) -> None:
-    """Change the stamp ("iv": day | rule catalogue version) of every staged row that has insert-ready values."""
-    for row in StagedRow.objects.all():
-        data = json.loads(row.data)
-        if "iv" in data:
-            data["iv"] = change(data["iv"])
-            StagedRow.objects.filter(pk=row.pk).update(data=json.dumps(data, ensure_ascii=False))
+    """Change the stamp (day | rule catalogue version) of every row staged insert-ready (`StagedRecord`)."""
+    for row in StagedRecord.objects.all():
+        StagedRecord.objects.filter(pk=row.pk).update(stamp=change(row.stamp))
 
 
 def counter() -> int:
@@ -135,6 +131,7 @@ def test_the_set_based_path_stores_exactly_what_the_row_path_stores(cast, tmp_pa
     statuses = {r["status"] for r in set_based["records"]}
     assert len(statuses) > 1  # the file really exercises more than one status
     assert not StagedRow.objects.filter(batch=batch).exists()
+    assert not StagedRecord.objects.filter(batch=batch).exists()
 
 
 @pytest.mark.django_db

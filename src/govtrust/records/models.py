@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from govtrust.core.models import TypedStagedRow
 from govtrust.records.policy import DISHONESTY_CLASSES, RecordClass, Severity
 from govtrust.registry.models import Agency, CivilServant, Enterprise, Person, agency_scope_q
 
@@ -328,6 +329,53 @@ class CreditRecord(ConcurrentTransitionMixin, models.Model):
         target=RecordStatus.REVOKED,
     )
     def revoke(self) -> None:
+        pass
+
+
+class StagedRecord(TypedStagedRow):
+    """A 新增 row of a credit-record import, staged insert-ready (the import kinds' set-based path).
+
+    The same columns and types as `CreditRecord` (`records.services.STAGED_COLUMNS`), computed at staging by
+    `record_insert_values`, plus when they were computed (`stamp`: the day and the rule-catalogue version —
+    a window or status computed on another day or under another catalogue is stale) and whether the subject
+    was identified by a legacy code. Subject columns are plain integers: the registry rows existed at staging,
+    and publication checks the records' own foreign keys.
+    """
+
+    record_class = models.CharField(max_length=20)
+    severity = models.CharField(max_length=10, blank=True)
+    sub_type = models.CharField(max_length=30, blank=True)
+    document_number = models.CharField(max_length=100)
+    authority_name = models.CharField(max_length=200)
+    authority_uscc = models.CharField(max_length=18)
+    decision_date = models.DateField()
+    conduct_date = models.DateField(null=True)
+    facts = models.TextField(blank=True)
+    basis = models.TextField(blank=True)
+    content = models.TextField(blank=True)
+    amount_fine = models.DecimalField(max_digits=14, decimal_places=6, null=True)
+    amount_confiscated = models.DecimalField(max_digits=14, decimal_places=6, null=True)
+    extension_years = models.PositiveSmallIntegerField(null=True)
+    subject_kind = models.CharField(max_length=20)
+    agency_id = models.BigIntegerField(null=True)
+    civil_servant_id = models.BigIntegerField(null=True)
+    person_id = models.BigIntegerField(null=True)
+    enterprise_id = models.BigIntegerField(null=True)
+    subject_name = models.CharField(max_length=200)
+    source_row = models.PositiveIntegerField(null=True)
+    source_ref = models.CharField(max_length=200, blank=True)
+    publicity_start = models.DateField()
+    publicity_min_end = models.DateField(null=True)
+    publicity_max_end = models.DateField(null=True)
+    publish = models.BooleanField(default=True)
+    rule_key = models.CharField(max_length=60)
+    rule_version = models.CharField(max_length=40)
+    rule_provisional = models.BooleanField(default=False)
+    status = models.CharField(max_length=20)
+    stamp = models.CharField(max_length=80)
+    legacy = models.BooleanField(default=False)
+
+    class Meta(TypedStagedRow.Meta):
         pass
 
 

@@ -856,8 +856,8 @@ def record_insert_values(
     today: datetime.date,
     caches: dict[str, Any],
 ) -> list[Any] | None:
-    """The JSON-able values of `STAGED_COLUMNS` that `record_bulk_create(checked=True)` would insert for `draft`
-    today; None when it would reject the draft (the caller then leaves the row to that path, which words the
+    """The values of `STAGED_COLUMNS` (natural key last) that `record_bulk_create(checked=True)` would insert for
+    `draft` today; None when it would reject the draft (the caller then leaves the row to that path, which words the
     rejection). `caches` is a dict the caller keeps for the batch. Supplier, source and batch number are the
     batch's: the set-based insert adds them.
 
@@ -885,9 +885,9 @@ def record_insert_values(
     window_values = staged_windows.get(id(window))
     if window_values is None:
         window_values = staged_windows[id(window)] = [
-            str(window.start),
-            str(window.min_end) if window.min_end else None,
-            str(window.max_end) if window.max_end else None,
+            window.start,
+            window.min_end,
+            window.max_end,
             window.publish,
             window.rule_key,
             window.rule_version,
@@ -901,7 +901,6 @@ def record_insert_values(
     else:
         identifier = f"ID:{subject.id_number_hash}"
     pk = subject.pk
-    conduct, fine, confiscated = v["conduct_date"], v["amount_fine"], v["amount_confiscated"]
     return [
         v["record_class"],
         v["severity"],
@@ -909,13 +908,13 @@ def record_insert_values(
         v["document_number"],
         v["authority_name"],
         v["authority_uscc"],
-        str(v["decision_date"]),
-        str(conduct) if conduct else None,
+        v["decision_date"],
+        v["conduct_date"],
         v["facts"],
         v["basis"],
         v["content"],
-        str(fine) if fine is not None else None,  # decimals as typed: the column's affinity/cast does the rest
-        str(confiscated) if confiscated is not None else None,
+        v["amount_fine"],
+        v["amount_confiscated"],
         v["extension_years"],
         str(kind),
         pk if kind == SubjectKind.AGENCY else None,
@@ -925,8 +924,8 @@ def record_insert_values(
         str(subject.name),
         draft.source_row,
         draft.source_ref[:200],
-        policy.natural_key(v["document_number"], v["authority_uscc"], identifier),
         *window_values,
+        policy.natural_key(v["document_number"], v["authority_uscc"], identifier),
     ]
 
 
@@ -936,8 +935,8 @@ STAGED_COLUMNS = (
     "record_class", "severity", "sub_type", "document_number", "authority_name", "authority_uscc", "decision_date",
     "conduct_date", "facts", "basis", "content", "amount_fine", "amount_confiscated", "extension_years",
     "subject_kind", "agency_id", "civil_servant_id", "person_id", "enterprise_id", "subject_name", "source_row",
-    "source_ref", "natural_key", "publicity_start", "publicity_min_end", "publicity_max_end", "publish", "rule_key",
-    "rule_version", "rule_provisional", "status",
+    "source_ref", "publicity_start", "publicity_min_end", "publicity_max_end", "publish", "rule_key",
+    "rule_version", "rule_provisional", "status", "natural_key",
 )  # fmt: skip
 STAGED_INDEX = {name: i for i, name in enumerate(STAGED_COLUMNS)}
 

@@ -58,6 +58,9 @@ class CellError:
 class RowOutcome:
     """What `validate_row` found: `data` (JSON-able) to stage, or None with at least one error.
 
+    A kind with a `staging_model` may instead return `typed`: the values of its `staging_columns`, in
+    that order, staged in its own table (`data` is then None).
+
     `natural_key` identifies the row's object: a second row of the same file with the same key is rejected
     by the framework. Leave it "" when the kind has no such notion. Never put a clear ID number in it
     (use `core.crypto.keyed_hash`): it is stored until publication.
@@ -66,6 +69,7 @@ class RowOutcome:
     data: dict[str, Any] | None
     errors: list[CellError] = field(default_factory=list)
     natural_key: str = ""
+    typed: tuple[Any, ...] | list[Any] | None = None
 
 
 class Staged(NamedTuple):
@@ -88,6 +92,9 @@ class ImportKind:
     columns: ClassVar[tuple[Column, ...]] = ()
     supplier_required: ClassVar[bool] = True
     action: ClassVar[str] = "records.ingest"
+    # Optional typed staging (`core.models.TypedStagedRow` subclass) and the columns `RowOutcome.typed` fills.
+    staging_model: ClassVar[Any] = None
+    staging_columns: ClassVar[tuple[str, ...]] = ()
 
     def begin(self, batch: ImportBatch) -> None:
         """Called once per run before the first row. A resumed run skips rows already staged: rebuild any

@@ -28,7 +28,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -301,6 +301,7 @@ def _run(batch: ImportBatch, kind: ImportKind, progress: Progress | None) -> Non
 class _Chunk:
     staged: list[tuple[int, int, str, str]]
     errors: list[ImportRowError]
+    typed: list[tuple[Any, ...]] = field(default_factory=list)
     total: int = 0
     valid: int = 0
     rejected: int = 0
@@ -371,22 +372,30 @@ class _SeenKeys:
     collision never rejects a good row.
     """
 
-    def __init__(self, batch: ImportBatch) -> None:
+    def __init__(self, batch: ImportBatch, kind: ImportKind) -> None:
         self.batch = batch
+        self.tables = [StagedRow, *([kind.staging_model] if kind.staging_model else [])]
         self.first: dict[int, int] = {}
         self.collided: dict[str, int] = {}
         self.pending: dict[int, str] = {}  # row -> key, for rows of the chunk not yet committed
 
     def load_committed(self) -> None:
-        rows = StagedRow.objects.filter(batch=self.batch).exclude(natural_key="").order_by("row_number")
-        for row_number, key in rows.values_list("row_number", "natural_key").iterator(chunk_size=5000):
-            self.first.setdefault(hash(key), row_number)
+        for table in self.tables:
+            rows = table.objects.filter(batch=self.batch).exclude(natural_key="").order_by("row_number")
+            for row_number, key in rows.values_list("row_number", "natural_key").iterator(chunk_size=5000):
+                earlier = self.first.get(hash(key))
+                if earlier is None or row_number < earlier:
+                    self.first[hash(key)] = row_number
 
     def _key_of(self, row_number: int) -> str:
         if row_number in self.pending:
             return self.pending[row_number]
-        row = StagedRow.objects.filter(batch=self.batch, row_number=row_number).values_list("natural_key", flat=True)
-        return row.first() or ""
+        for table in self.tables:
+            rows = table.objects.filter(batch=self.batch, row_number=row_number).values_list("natural_key", flat=True)
+            key = rows.first()
+            if key is not None:
+                return str(key)
+        return ""
 
     def first_row(self, key: str, row_number: int) -> int | None:
         """The earlier row with `key`, or None after remembering this row as the first one."""
@@ -409,7 +418,7 @@ def _stage(batch: ImportBatch, kind: ImportKind, source: Source, progress: Progr
     size = chunk_rows()
     kind.begin(batch)
     resume_after = batch.last_chunk_row
-    seen = _SeenKeys(batch)
+    seen = _SeenKeys(batch, kind)
     if resume_after:
         seen.load_committed()
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
@@ -428,7 +437,7 @@ def _stage(batch: ImportBatch, kind: ImportKind, source: Source, progress: Progr
             outcome = None if errors else kind.validate_row(values, row_number=row_number)
             if outcome is not None:
                 errors = list(outcome.errors)
-                if outcome.data is None and not errors:
+                if outcome.data is None and outcome.typed is None and not errors:
                     errors = [CellError("", "", _("该行无法识别"))]
         if not errors and outcome is not None and outcome.natural_key:
             earlier = seen.first_row(outcome.natural_key, row_number)
@@ -438,11 +447,15 @@ def _stage(batch: ImportBatch, kind: ImportKind, source: Source, progress: Progr
             chunk.rejected += 1
             chunk.errors.extend(_error_rows(batch, kind, row_number, errors))
         else:
-            assert isinstance(outcome, RowOutcome) and outcome.data is not None
+            assert isinstance(outcome, RowOutcome)
             chunk.valid += 1
-            chunk.staged.append((batch.pk, row_number, outcome.natural_key[:255], dumps(outcome.data)))
+            if outcome.typed is not None:
+                chunk.typed.append((batch.pk, row_number, outcome.natural_key, *outcome.typed))
+            else:
+                assert outcome.data is not None
+                chunk.staged.append((batch.pk, row_number, outcome.natural_key[:255], dumps(outcome.data)))
         if chunk.total >= size:
-            _commit_chunk(batch, chunk, seen)
+            _commit_chunk(batch, kind, chunk, seen)
             chunk = _new_chunk()
             if progress:
                 done = batch.rows_total
@@ -452,7 +465,7 @@ def _stage(batch: ImportBatch, kind: ImportKind, source: Source, progress: Progr
                     total = max(done, done * file_size // read) if read else None
                 progress(done, total, _("已校验 %(n)d 行") % {"n": done})
     if chunk.total:
-        _commit_chunk(batch, chunk, seen)
+        _commit_chunk(batch, kind, chunk, seen)
     changed = ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.STAGING).update(
         status=ImportBatch.Status.STAGED
     )
@@ -461,19 +474,30 @@ def _stage(batch: ImportBatch, kind: ImportKind, source: Source, progress: Progr
     batch.status = ImportBatch.Status.STAGED
 
 
-_STAGE_SQL = ""
+_STAGE_SQL: dict[Any, str] = {}
 
 
-def _stage_sql() -> str:
-    global _STAGE_SQL
-    if not _STAGE_SQL:
+def _stage_sql(model: Any = StagedRow, columns: tuple[str, ...] = ("data",)) -> str:
+    """INSERT of (batch_id, row_number, natural_key, *columns) into a staging table (cached per table)."""
+    sql = _STAGE_SQL.get(model)
+    if sql is None:
         qn = connection.ops.quote_name
-        table = qn(StagedRow._meta.db_table)
-        _STAGE_SQL = f"INSERT INTO {table} (batch_id, row_number, natural_key, data) VALUES (%s, %s, %s, %s)"  # noqa: S608
-    return _STAGE_SQL
+        names = ["batch_id", "row_number", "natural_key", *(model._meta.get_field(c).column for c in columns)]
+        placeholders = ", ".join(["%s"] * len(names))
+        sql = _STAGE_SQL[model] = (
+            f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(n) for n in names)}) VALUES ({placeholders})"  # noqa: S608
+        )
+    return sql
 
 
-def _commit_chunk(batch: ImportBatch, chunk: _Chunk, seen: _SeenKeys) -> None:
+def _delete_staged(batch: ImportBatch) -> None:
+    StagedRow.objects.filter(batch_id=batch.pk).delete()
+    model = get_kind(batch.kind).staging_model
+    if model is not None:
+        model.objects.filter(batch_id=batch.pk).delete()
+
+
+def _commit_chunk(batch: ImportBatch, kind: ImportKind, chunk: _Chunk, seen: _SeenKeys) -> None:
     """One transaction: the batch counters move on (only from where this runner left them), then the rows."""
     with transaction.atomic():
         moved = ImportBatch.objects.filter(
@@ -487,9 +511,12 @@ def _commit_chunk(batch: ImportBatch, chunk: _Chunk, seen: _SeenKeys) -> None:
         )
         if moved != 1:
             raise _Superseded
-        if chunk.staged:
+        if chunk.staged or chunk.typed:
             with connection.cursor() as cursor:
-                cursor.executemany(_stage_sql(), chunk.staged)
+                if chunk.staged:
+                    cursor.executemany(_stage_sql(), chunk.staged)
+                if chunk.typed:
+                    cursor.executemany(_stage_sql(kind.staging_model, kind.staging_columns), chunk.typed)
         if chunk.errors:
             ImportRowError.objects.bulk_create(chunk.errors, batch_size=1000)
     batch.last_chunk_row = chunk.last_row
@@ -555,7 +582,7 @@ def _publish(batch: ImportBatch, kind: ImportKind) -> None:
         batch.result = result
         batch.finished_at = now
         batch.save(update_fields=["status", "rows_published", "result", "finished_at", "updated_at"])
-        StagedRow.objects.filter(batch=batch).delete()
+        _delete_staged(batch)
         log_change(
             actor=batch_actor(batch),
             action=ObjectChange.Action.IMPORT,
@@ -574,7 +601,7 @@ def _finish_without_publishing(batch: ImportBatch, status: str, message: str, *,
         )
         if not changed:
             return
-        StagedRow.objects.filter(batch_id=batch.pk).delete()
+        _delete_staged(batch)
         if clear_errors:
             ImportRowError.objects.filter(batch_id=batch.pk).delete()
         batch.refresh_from_db()

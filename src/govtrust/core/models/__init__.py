@@ -4,7 +4,7 @@ from govtrust.core.models.audit import AccessLog, AuditCheckpoint, AuditImmutabl
 from govtrust.core.models.calendar import CalendarYear
 from govtrust.core.models.codes import KnownLegacyCode
 from govtrust.core.models.events import OutboxEvent
-from govtrust.core.models.ingest import ImportBatch, ImportRowError, StagedRow
+from govtrust.core.models.ingest import ImportBatch, ImportRowError, StagedRow, TypedStagedRow
 from govtrust.core.models.jobs import Job
 from govtrust.core.models.notifications import Notification
 from govtrust.core.models.regions import Region
@@ -24,5 +24,6 @@ __all__ = [
     "OutboxEvent",
     "Region",
     "StagedRow",
+    "TypedStagedRow",
     "SweepRun",
 ]

@@ -91,6 +91,27 @@ class StagedRow(models.Model):
         return f"{self.batch_id}:{self.row_number}"
 
 
+class TypedStagedRow(models.Model):
+    """Base of a kind's own staging table: typed columns instead of `StagedRow.data`'s JSON text.
+
+    A kind whose rows go straight into one table (credit records) stages them in the same columns, so that
+    publication is one `INSERT … SELECT` with no JSON to parse, and dropping the staged rows is a plain
+    indexed delete. The kind names its subclass in `ImportKind.staging_model`; the framework writes and
+    deletes its rows, the kind reads them at publication.
+    """
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="+", db_index=False)
+    row_number = models.PositiveBigIntegerField()
+    natural_key = models.CharField(max_length=400, blank=True)
+
+    class Meta:
+        abstract = True
+        constraints = [models.UniqueConstraint(fields=["batch", "row_number"], name="%(app_label)s_%(class)s_row")]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}:{self.row_number}"
+
+
 class ImportRowError(models.Model):
     """One reason why one row of a batch was rejected (a row can have several)."""
 

@@ -42,10 +42,17 @@ from govtrust.core.ingest.bulk import chunked, insert_rows
 from govtrust.core.ingest.services import batch_actor, reject_at_publish
 from govtrust.core.ingest.values import parse_date, parse_decimal
 from govtrust.core.masking import mask_id_number
-from govtrust.core.models import ImportBatch, Region, StagedRow
+from govtrust.core.models import ImportBatch, Region
 from govtrust.core.validators import CodeCheck, check_id_number, check_uscc
 from govtrust.records import policy, services
-from govtrust.records.models import CreditRecord, FaultToleranceRuling, RecordStatus, RulingStatus, Source
+from govtrust.records.models import (
+    CreditRecord,
+    FaultToleranceRuling,
+    RecordStatus,
+    RulingStatus,
+    Source,
+    StagedRecord,
+)
 from govtrust.registry import policy as registry_policy
 from govtrust.registry.models import Agency, CivilServant, CodeStatus, Enterprise, Person
 
@@ -178,6 +185,9 @@ class RecordKind(ImportKind):
     accepts_servants: ClassVar[bool] = False
     accepts_persons: ClassVar[bool] = False
     field_columns: ClassVar[dict[str, str]] = SERVICE_FIELD_COLUMNS
+    # 新增 rows of registered bodies are staged insert-ready in their own typed table (`_insert_values`).
+    staging_model = StagedRecord
+    staging_columns = (*services.STAGED_COLUMNS[:-1], "stamp", "legacy")
 
     # --- per batch ---------------------------------------------------------------------------------------------
     def begin(self, batch: ImportBatch) -> None:
@@ -372,6 +382,10 @@ class RecordKind(ImportKind):
                 ],
                 natural_key=key,
             )
+        if operation == ADD and self.set_based:
+            typed = self._insert_values(record, subject, key, row_number)
+            if typed is not None:
+                return RowOutcome(None, natural_key=key, typed=typed)
         data = {
             "op": operation,
             "s": subject.data,
@@ -394,20 +408,18 @@ class RecordKind(ImportKind):
         }
         if subject.legacy:
             data["lg"] = 1
-        if operation == ADD and self.set_based:
-            self._insert_values(data, record, subject, key, row_number)
         return RowOutcome(data, natural_key=key)
 
-    def _insert_values(
-        self, data: dict[str, Any], record: RecordFields, subject: SubjectRef, key: str, row_number: int
-    ) -> None:
-        """Stage the record's insert-ready columns ("i") and when they were computed ("iv"), so that publication
-        is one `INSERT … SELECT` (`_publish_set_based`). Only for registered bodies: their pk and name are known
-        now; enterprises and persons may have to be created at publication, civil servants' names are not
-        cached — those rows take the row-by-row path, as does any row the services would refuse."""
+    def _insert_values(self, record: RecordFields, subject: SubjectRef, key: str, row_number: int) -> list[Any] | None:
+        """The record's insert-ready columns for the typed staging table (`StagedRecord`), so that publication is
+        one `INSERT … SELECT` (`_publish_set_based`); None when the row must take the row-by-row path.
+
+        Only for registered bodies: their pk and name are known now; enterprises and persons may have to be
+        created at publication, civil servants' names are not cached — those rows take the row-by-row path, as
+        does any row the services would refuse (that path words the rejection)."""
         ref = subject.data
         if ref[0] != "a" or self.supplier_pk is None:
-            return
+            return None
         agency = self.agency_instances.get(ref[1])
         if agency is None:
             code = subject.identifier[2:]
@@ -432,12 +444,11 @@ class RecordKind(ImportKind):
             source_row=row_number,
         )
         values = services.record_insert_values(draft, today=self.stamp_day, caches=self.insert_caches)
-        if values is not None and values[_KEY_AT] == key:
-            # The record's fields are staged once, in their insert-ready form (the row path reads them too).
-            for name in _DRAFT_KEYS:
-                del data[name]
-            data["i"] = values
-            data["iv"] = self.stamp
+        if values is None or values[-1] != key:
+            return None
+        values[-1] = self.stamp  # natural key (staged in its own column) → stamp, then the legacy flag
+        values.append(subject.legacy)
+        return values
 
     # --- publication ------------------------------------------------------------------------------------------
     def publish(self, batch: ImportBatch, staged: Iterator[Staged]) -> dict[str, int]:
@@ -447,9 +458,15 @@ class RecordKind(ImportKind):
         counts = {"published": 0, "created": 0, "corrected": 0, "revoked": 0, "persons_created": 0,
                   "enterprises_created": 0, "legacy_code_rows": 0}  # fmt: skip
         subjects: dict[tuple[str, Any], Any] = {}
-        set_result = self._publish_set_based(batch, supplier=supplier, actor=actor, source=source, counts=counts)
+        set_sql = _StagedSql(batch.pk, _stamp())
+        set_result = self._publish_set_based(
+            batch, set_sql, supplier=supplier, actor=actor, source=source, counts=counts
+        )
 
         def drafts() -> Iterator[services.RecordDraft]:
+            # Typed rows the set-based insert did not take (staged on another day or under another rule
+            # catalogue, or the body is under a fault-tolerance ruling): the services recompute them.
+            yield from self._typed_leftovers(set_sql, counts)
             for group in chunked(staged, PUBLISH_GROUP):
                 if len(subjects) > SUBJECT_CACHE_MAX:  # many distinct enterprises/persons: keep memory flat
                     subjects.clear()
@@ -458,29 +475,7 @@ class RecordKind(ImportKind):
                     d = row.data
                     subject = subjects.get(_subject_key(d["s"]))
                     counts["legacy_code_rows"] += d.get("lg", 0)
-                    if d["op"] == ADD and "i" in d:  # insert-ready values not taken by the set-based path
-                        i = dict(zip(services.STAGED_COLUMNS, d["i"], strict=True))
-                        yield services.RecordDraft(
-                            subject=subject,
-                            record_class=i["record_class"],
-                            severity=i["severity"],
-                            sub_type=i["sub_type"],
-                            document_number=i["document_number"],
-                            authority_name=i["authority_name"],
-                            authority_uscc=i["authority_uscc"],
-                            decision_date=datetime.date.fromisoformat(i["decision_date"]),
-                            conduct_date=datetime.date.fromisoformat(i["conduct_date"]) if i["conduct_date"] else None,
-                            facts=i["facts"],
-                            basis=i["basis"],
-                            content=i["content"],
-                            amount_fine=Decimal(i["amount_fine"]) if i["amount_fine"] is not None else None,
-                            amount_confiscated=(
-                                Decimal(i["amount_confiscated"]) if i["amount_confiscated"] is not None else None
-                            ),
-                            extension_years=i["extension_years"],
-                            source_row=row.row_number,
-                        )
-                    elif d["op"] == ADD:
+                    if d["op"] == ADD:
                         yield services.RecordDraft(
                             subject=subject,
                             record_class=d["cls"],
@@ -530,29 +525,24 @@ class RecordKind(ImportKind):
         return counts
 
     def _publish_set_based(
-        self, batch: ImportBatch, *, supplier: Agency, actor: Any, source: str, counts: dict[str, int]
+        self, batch: ImportBatch, sql: _StagedSql, *, supplier: Agency, actor: Any, source: str, counts: dict[str, int]
     ) -> services.BulkResult:
-        """Publish the staged rows that carry insert-ready values with one `INSERT … SELECT`, then drop them from
-        staging so that the row-by-row path (`staged`, read lazily afterwards) gets only the rest.
+        """Publish the typed staged rows (`StagedRecord`) with one `INSERT … SELECT`.
 
         Taken: rows staged today under the current rule catalogue (else their window or status may be stale: a
-        batch resumed the next day, or after a rule override, goes row by row) whose subject has no
+        batch resumed the next day, or after a rule override, goes row by row) whose body has no
         fault-tolerance ruling in effect (rare; the row path sets `covered_by`). A row whose natural key is
-        already a current record is rejected with the services' message.
+        already a current record is rejected with the services' message (and dropped from staging, in this
+        same transaction).
         """
         if not self.set_based:
             return services.BulkResult()
-        sql = _StagedSql(batch.pk, _stamp())
-        ruled = set(
-            FaultToleranceRuling.objects.filter(status=RulingStatus.IN_EFFECT, subject_agency__isnull=False)
-            .values_list("subject_agency_id", flat=True)
-        )  # fmt: skip
-        where, params = sql.where(ruled)
+        where, params = sql.taken()
         rejected = 0
         with connection.cursor() as cursor:
-            cursor.execute(sql.duplicates(where), [*sql.source_params, *params])
-            taken = [row[0] for row in cursor.fetchall()]
-            for row_number in sorted(taken):
+            cursor.execute(sql.duplicates(where), params)
+            taken = sorted(row[0] for row in cursor.fetchall())
+            for row_number in taken:
                 reject_at_publish(
                     batch,
                     row_number=row_number,
@@ -560,8 +550,8 @@ class RecordKind(ImportKind):
                 )
                 rejected += 1
             if taken:
-                StagedRow.objects.filter(batch_id=batch.pk, row_number__in=taken).delete()
-            cursor.execute(sql.count(where), [*sql.source_params, *params])
+                StagedRecord.objects.filter(batch_id=batch.pk, row_number__in=taken).delete()
+            cursor.execute(sql.count(where), params)
             count, legacy = cursor.fetchone()
             counts["legacy_code_rows"] += int(legacy or 0)
 
@@ -570,10 +560,10 @@ class RecordKind(ImportKind):
                 statement, select_params = sql.insert(
                     fields, where, prefix=prefix, first=first, batch_values=batch_values
                 )
-                cursor.execute(statement, [*select_params, *sql.source_params, *params])
+                cursor.execute(statement, [*select_params, *params])
                 return int(cursor.rowcount)
 
-            result = services.record_bulk_insert_select(
+            return services.record_bulk_insert_select(
                 actor=actor,
                 supplier=supplier,
                 batch_number=batch.number,
@@ -582,8 +572,40 @@ class RecordKind(ImportKind):
                 insert_select=insert_select,
                 rejected_rows=rejected,
             )
-            cursor.execute(sql.delete(where), [*sql.source_params, *params])
-        return result
+
+    def _typed_leftovers(self, sql: _StagedSql, counts: dict[str, int]) -> Iterator[services.RecordDraft]:
+        rows = StagedRecord.objects.filter(batch_id=sql.batch_pk)
+        if self.set_based:  # else every typed row is a leftover (a batch staged before the switch was turned off)
+            where, params = sql.taken(alias=sql.staged)
+            rows = rows.extra(where=[f"NOT ({where})"], params=params)  # noqa: S610 (our own SQL, bound values)
+        columns = ("row_number", "legacy", *services.STAGED_COLUMNS)
+        agencies: dict[int, Agency] = {}
+        ordered = rows.order_by("row_number").values_list(*columns).iterator(chunk_size=2000)
+        for group in chunked(ordered, PUBLISH_GROUP):
+            missing = {row[2 + services.STAGED_INDEX["agency_id"]] for row in group} - agencies.keys()
+            for pk, uscc, name in Agency.objects.filter(pk__in=missing).values_list("pk", "uscc", "name"):
+                agencies[pk] = Agency(pk=pk, uscc=uscc, name=name)
+            for row_number, legacy, *values in group:
+                i = dict(zip(services.STAGED_COLUMNS, values, strict=True))
+                counts["legacy_code_rows"] += int(bool(legacy))
+                yield services.RecordDraft(
+                    subject=agencies.get(i["agency_id"]),
+                    record_class=i["record_class"],
+                    severity=i["severity"],
+                    sub_type=i["sub_type"],
+                    document_number=i["document_number"],
+                    authority_name=i["authority_name"],
+                    authority_uscc=i["authority_uscc"],
+                    decision_date=i["decision_date"],
+                    conduct_date=i["conduct_date"],
+                    facts=i["facts"],
+                    basis=i["basis"],
+                    content=i["content"],
+                    amount_fine=i["amount_fine"],
+                    amount_confiscated=i["amount_confiscated"],
+                    extension_years=i["extension_years"],
+                    source_row=row_number,
+                )
 
     def _change(self, batch: ImportBatch, row: Staged, *, actor: Any, source: str, counts: dict[str, int]) -> None:
         d = row.data
@@ -693,57 +715,38 @@ def _stamp() -> str:
 
 
 class _StagedSql:
-    """The set-based publication's SQL over `core_stagedrow`, for SQLite (json_extract) and PostgreSQL (jsonb)."""
+    """The set-based publication's SQL over the typed staging table (`StagedRecord`); the same on both databases."""
 
     def __init__(self, batch_pk: int, stamp: str) -> None:
-        qn = connection.ops.quote_name
-        self.pg = connection.vendor == "postgresql"
-        self.staged = qn(StagedRow._meta.db_table)
+        qn = self.qn = connection.ops.quote_name
+        self.staged = qn(StagedRecord._meta.db_table)
         self.records = qn(CreditRecord._meta.db_table)
         self.batch_pk, self.stamp = batch_pk, stamp
-        self.qn = qn
-        # PostgreSQL: parse each row's JSON text once (not once per column); OFFSET 0 keeps the planner from
-        # inlining the cast into every reference.
-        self.source = f"{self.staged} s"
-        self.source_params: list[Any] = []
-        if self.pg:
-            self.source = (
-                f"(SELECT id, batch_id, row_number, natural_key, data::jsonb AS data FROM {self.staged} "  # noqa: S608
-                "WHERE batch_id = %s OFFSET 0) s"
-            )
-            self.source_params = [batch_pk]
+        self.ruled = set(
+            FaultToleranceRuling.objects.filter(status=RulingStatus.IN_EFFECT, subject_agency__isnull=False)
+            .values_list("subject_agency_id", flat=True)
+        )  # fmt: skip
 
-    def value(self, key: str, cast: str = "", *, index: int | None = None) -> str:
-        """A staged value: data[key], or data[key][index]; PostgreSQL gets it as text, cast to `cast`."""
-        if not self.pg:
-            return f"json_extract(s.data, '$.{key}')" if index is None else f"json_extract(s.data, '$.{key}[{index}]')"
-        step = f"->>'{key}'" if index is None else f"->'{key}'->>{index}"
-        text = f"(s.data{step})"  # jsonb already (`source`)
-        return f"{text}::{cast}" if cast else text
-
-    def where(self, ruled: set[int]) -> tuple[str, list[Any]]:
-        clause = f"s.batch_id = %s AND {self.value('iv')} = %s"
-        if ruled:  # integers from the database: safe to inline
-            agency = self.value("i", "bigint", index=services.STAGED_INDEX["agency_id"])
-            clause += f" AND {agency} NOT IN ({', '.join(str(int(pk)) for pk in ruled)})"
+    def taken(self, alias: str = "s") -> tuple[str, list[Any]]:
+        """The rows the set-based insert takes (over `alias`, the staging table)."""
+        clause = f"{alias}.batch_id = %s AND {alias}.stamp = %s"
+        if self.ruled:  # integers from the database: safe to inline
+            clause += f" AND {alias}.agency_id NOT IN ({', '.join(str(int(pk)) for pk in sorted(self.ruled))})"
         return clause, [self.batch_pk, self.stamp]
 
     def duplicates(self, where: str) -> str:
         return (
-            f"SELECT s.row_number FROM {self.source} JOIN {self.records} r ON r.natural_key = s.natural_key "  # noqa: S608
+            f"SELECT s.row_number FROM {self.staged} s JOIN {self.records} r ON r.natural_key = s.natural_key "  # noqa: S608
             f"AND r.status <> '{RecordStatus.REVOKED.value}' WHERE {where}"
         )
 
     def count(self, where: str) -> str:
-        return f"SELECT COUNT(*), SUM(COALESCE({self.value('lg', 'integer')}, 0)) FROM {self.source} WHERE {where}"  # noqa: S608
-
-    def delete(self, where: str) -> str:
-        return f"DELETE FROM {self.staged} WHERE id IN (SELECT s.id FROM {self.source} WHERE {where})"  # noqa: S608
+        return f"SELECT COUNT(*), SUM(CASE WHEN s.legacy THEN 1 ELSE 0 END) FROM {self.staged} s WHERE {where}"  # noqa: S608
 
     def insert(
         self, fields: list[Any], where: str, *, prefix: str, first: int, batch_values: dict[str, Any]
     ) -> tuple[str, list[Any]]:
-        """INSERT INTO records (every column) SELECT staged values, computed number/stamps, defaults."""
+        """INSERT INTO records (every column) SELECT staged columns, computed number/stamps, defaults."""
         now = timezone.now()
         columns, exprs, params = [], [], []
         for f in fields:
@@ -762,22 +765,15 @@ class _StagedSql:
                 exprs.append("%s")
                 params.append(batch_values[f.attname])
             elif f.attname in services.STAGED_INDEX:
-                cast = f.cast_db_type(connection) if self.pg else ""
-                exprs.append(self.value("i", cast, index=services.STAGED_INDEX[f.attname]))
+                exprs.append(f"s.{self.qn(StagedRecord._meta.get_field(f.attname).column)}")
             else:
                 exprs.append("%s")
                 params.append(f.get_db_prep_save(f.get_default(), connection))
         sql = (
             f"INSERT INTO {self.records} ({', '.join(columns)}) SELECT {', '.join(exprs)} "  # noqa: S608
-            f"FROM {self.source} WHERE {where}"
+            f"FROM {self.staged} s WHERE {where}"
         )
         return sql, params
-
-
-# The staged keys that a row's insert-ready values ("i") replace.
-_DRAFT_KEYS = ("cls", "sev", "sub", "doc", "an", "au", "dd", "cd", "f", "b", "c", "af", "ac", "ext")
-
-_KEY_AT = services.STAGED_INDEX["natural_key"]
 
 
 def _subject_key(ref: list[Any]) -> tuple[str, Any]:
