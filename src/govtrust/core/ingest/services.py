@@ -28,13 +28,14 @@ import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -387,6 +388,10 @@ class _SeenKeys:
                 if earlier is None or row_number < earlier:
                     self.first[hash(key)] = row_number
 
+    def forget_through(self, row_number: int) -> None:
+        """Rows up to `row_number` are committed: their keys are read back from the database from now on."""
+        self.pending = {row: key for row, key in self.pending.items() if row > row_number}
+
     def _key_of(self, row_number: int) -> str:
         if row_number in self.pending:
             return self.pending[row_number]
@@ -423,6 +428,85 @@ def _stage(batch: ImportBatch, kind: ImportKind, source: Source, progress: Progr
         seen.load_committed()
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
     file_size = max(1, batch.file_size)
+    writer = _ChunkWriter(batch, kind, seen)
+    try:
+        _stage_rows(batch, kind, source, progress, seen, writer, resume_after, dumps, file_size, size)
+    except BaseException:
+        writer.close(raise_errors=False)  # the reader's or validator's error is the one to report
+        raise
+    writer.close()
+    changed = ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.STAGING).update(
+        status=ImportBatch.Status.STAGED
+    )
+    if not changed:
+        raise _Superseded
+    batch.status = ImportBatch.Status.STAGED
+
+
+class _ChunkWriter:
+    """Commits the staged chunks — in a second thread when it can, so that validating chunk N+1 (Python, holding
+    the GIL) overlaps writing chunk N (SQLite and PostgreSQL drivers release the GIL while the database works).
+
+    At most one chunk is in flight: `submit` first waits for the previous one (and re-raises its error), so
+    memory stays bounded and chunks commit in file order, exactly as without the thread. The thread has its own
+    database connection, which sees only committed data: it is used only outside any transaction of the caller
+    (a test's, or a service's) and never on an in-memory SQLite database; otherwise chunks commit inline.
+    """
+
+    def __init__(self, batch: ImportBatch, kind: ImportKind, seen: _SeenKeys) -> None:
+        self.batch, self.kind, self.seen = batch, kind, seen
+        self.pool: ThreadPoolExecutor | None = None
+        self.future: Future[None] | None = None
+        self.in_flight_last_row = 0
+        threaded = bool(getattr(settings, "GOVTRUST_INGEST_WRITER_THREAD", True))
+        in_memory = connection.vendor == "sqlite" and connection.is_in_memory_db()
+        if threaded and not connection.in_atomic_block and not in_memory:
+            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-writer")
+
+    def wait(self) -> None:
+        """Wait for the chunk in flight (its rows are then committed and counted on `batch`)."""
+        if self.future is not None:
+            future, self.future = self.future, None
+            future.result()
+            # In this (the validating) thread: `seen` is not shared with the writer.
+            self.seen.forget_through(self.in_flight_last_row)
+
+    def submit(self, chunk: _Chunk) -> None:
+        self.wait()
+        if self.pool is None:
+            _commit_chunk(self.batch, self.kind, chunk)
+            self.seen.forget_through(chunk.last_row)
+        else:
+            self.in_flight_last_row = chunk.last_row
+            self.future = self.pool.submit(_commit_chunk, self.batch, self.kind, chunk)
+
+    def close(self, *, raise_errors: bool = True) -> None:
+        if self.pool is None:
+            return
+        try:
+            try:
+                self.wait()
+            except Exception:
+                if raise_errors:
+                    raise
+        finally:
+            self.pool.submit(connections.close_all).result()  # the thread's own connection
+            self.pool.shutdown(wait=True)
+            self.pool = None
+
+
+def _stage_rows(
+    batch: ImportBatch,
+    kind: ImportKind,
+    source: Source,
+    progress: Progress | None,
+    seen: _SeenKeys,
+    writer: _ChunkWriter,
+    resume_after: int,
+    dumps: Callable[[Any], str],
+    file_size: int,
+    size: int,
+) -> None:
     chunk = _new_chunk()
     for row_number, values, problem in source.rows():
         if row_number <= resume_after:
@@ -455,9 +539,10 @@ def _stage(batch: ImportBatch, kind: ImportKind, source: Source, progress: Progr
                 assert outcome.data is not None
                 chunk.staged.append((batch.pk, row_number, outcome.natural_key[:255], dumps(outcome.data)))
         if chunk.total >= size:
-            _commit_chunk(batch, kind, chunk, seen)
+            writer.submit(chunk)
             chunk = _new_chunk()
             if progress:
+                writer.wait()  # the counters reported are those committed
                 done = batch.rows_total
                 total = source.total_rows
                 if total is None:  # CSV / JSON Lines: estimate from how far into the file the reader is
@@ -465,13 +550,7 @@ def _stage(batch: ImportBatch, kind: ImportKind, source: Source, progress: Progr
                     total = max(done, done * file_size // read) if read else None
                 progress(done, total, _("已校验 %(n)d 行") % {"n": done})
     if chunk.total:
-        _commit_chunk(batch, kind, chunk, seen)
-    changed = ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.STAGING).update(
-        status=ImportBatch.Status.STAGED
-    )
-    if not changed:
-        raise _Superseded
-    batch.status = ImportBatch.Status.STAGED
+        writer.submit(chunk)
 
 
 _STAGE_SQL: dict[Any, str] = {}
@@ -497,7 +576,7 @@ def _delete_staged(batch: ImportBatch) -> None:
         model.objects.filter(batch_id=batch.pk).delete()
 
 
-def _commit_chunk(batch: ImportBatch, kind: ImportKind, chunk: _Chunk, seen: _SeenKeys) -> None:
+def _commit_chunk(batch: ImportBatch, kind: ImportKind, chunk: _Chunk) -> None:
     """One transaction: the batch counters move on (only from where this runner left them), then the rows."""
     with transaction.atomic():
         moved = ImportBatch.objects.filter(
@@ -523,7 +602,6 @@ def _commit_chunk(batch: ImportBatch, kind: ImportKind, chunk: _Chunk, seen: _Se
     batch.rows_total += chunk.total
     batch.rows_valid += chunk.valid
     batch.rows_rejected += chunk.rejected
-    seen.pending.clear()
 
 
 def staged_rows(batch: ImportBatch) -> Iterator[Staged]:
