@@ -207,6 +207,9 @@ GOVTRUST_INGEST_CHUNK_ROWS = envint("GOVTRUST_INGEST_CHUNK_ROWS", 5000)
 GOVTRUST_INGEST_XLSX_MAX_ROWS = envint("GOVTRUST_INGEST_XLSX_MAX_ROWS", 200_000)
 # Commit staged chunks in a second thread while the next chunk is validated (core.ingest.services._ChunkWriter).
 GOVTRUST_INGEST_WRITER_THREAD = envint("GOVTRUST_INGEST_WRITER_THREAD", 1) == 1
+# Validate rows in a forked child process while this one reads and writes (core.ingest.parallel), for the
+# kinds that allow it.
+GOVTRUST_INGEST_PARALLEL = envint("GOVTRUST_INGEST_PARALLEL", 1) == 1
 
 # --- Mail -----------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("GOVTRUST_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

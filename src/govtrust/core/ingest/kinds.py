@@ -95,6 +95,9 @@ class ImportKind:
     # Optional typed staging (`core.models.TypedStagedRow` subclass) and the columns `RowOutcome.typed` fills.
     staging_model: ClassVar[Any] = None
     staging_columns: ClassVar[tuple[str, ...]] = ()
+    # Validate rows in a forked child process (core.ingest.parallel). Only for a kind whose `validate_row`
+    # keeps no state that `publish` needs: the child's copy of the kind is not this process's.
+    parallel_validation: ClassVar[bool] = False
 
     def begin(self, batch: ImportBatch) -> None:
         """Called once per run before the first row. A resumed run skips rows already staged: rebuild any

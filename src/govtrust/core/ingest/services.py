@@ -41,7 +41,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from govtrust.core.audit import log_change
-from govtrust.core.ingest.kinds import CellError, ImportKind, RowOutcome, Staged, get_kind, suppliers
+from govtrust.core.ingest import parallel
+from govtrust.core.ingest.kinds import CellError, ImportKind, Staged, get_kind, suppliers
 from govtrust.core.ingest.readers import RefusedFile, Source, open_source
 from govtrust.core.masking import mask_id_number
 from govtrust.core.models import ImportBatch, ImportRowError, ObjectChange, StagedRow
@@ -313,32 +314,6 @@ def _new_chunk() -> _Chunk:
     return _Chunk(staged=[], errors=[])
 
 
-def _check_cells(values: dict[str, str], kind: ImportKind) -> list[CellError]:
-    """The framework's own checks: required cells filled, choice cells holding a code or a label (→ code)."""
-    errors: list[CellError] = []
-    for column in kind.columns:
-        value = values[column.key]
-        if not value:
-            if column.required:
-                errors.append(CellError(column.key, "", _("%(col)s不能为空") % {"col": column.header}))
-            continue
-        if column.choices:
-            for code, label in column.choices:
-                if value == code or value == str(label):
-                    values[column.key] = code
-                    break
-            else:
-                allowed = "、".join(str(label) for _code, label in column.choices)
-                errors.append(
-                    CellError(
-                        column.key,
-                        value,
-                        _("%(col)s只能填写：%(allowed)s") % {"col": column.header, "allowed": allowed},
-                    )
-                )
-    return errors
-
-
 def _error_rows(batch: ImportBatch, kind: ImportKind, row_number: int, errors: list[CellError]) -> list[ImportRowError]:
     rows = []
     for error in errors:
@@ -507,50 +482,36 @@ def _stage_rows(
     file_size: int,
     size: int,
 ) -> None:
-    chunk = _new_chunk()
-    for row_number, values, problem in source.rows():
-        if row_number <= resume_after:
-            continue
-        chunk.total += 1
-        chunk.last_row = row_number
-        if problem:
-            errors = [CellError("", "", problem)]
-            outcome = None
-        else:
-            errors = _check_cells(values, kind)
-            outcome = None if errors else kind.validate_row(values, row_number=row_number)
-            if outcome is not None:
-                errors = list(outcome.errors)
-                if outcome.data is None and outcome.typed is None and not errors:
-                    errors = [CellError("", "", _("该行无法识别"))]
-        if not errors and outcome is not None and outcome.natural_key:
-            earlier = seen.first_row(outcome.natural_key, row_number)
-            if earlier is not None:
-                errors = [CellError("", "", _("与第%(row)d行重复") % {"row": earlier})]
-        if errors:
-            chunk.rejected += 1
-            chunk.errors.extend(_error_rows(batch, kind, row_number, errors))
-        else:
-            assert isinstance(outcome, RowOutcome)
-            chunk.valid += 1
-            if outcome.typed is not None:
+    raw = parallel.chunks(source.rows(), size, resume_after)
+    for rows in parallel.validated_chunks(kind, raw):
+        chunk = _new_chunk()
+        for row in rows:
+            row_number, errors, outcome = row.row_number, row.errors, row.outcome
+            chunk.total += 1
+            chunk.last_row = row_number
+            if outcome is not None and outcome.natural_key:
+                earlier = seen.first_row(outcome.natural_key, row_number)
+                if earlier is not None:
+                    errors = [CellError("", "", _("与第%(row)d行重复") % {"row": earlier})]
+            if errors:
+                chunk.rejected += 1
+                chunk.errors.extend(_error_rows(batch, kind, row_number, errors))
+            elif outcome is not None and outcome.typed is not None:
+                chunk.valid += 1
                 chunk.typed.append((batch.pk, row_number, outcome.natural_key, *outcome.typed))
             else:
-                assert outcome.data is not None
+                assert outcome is not None and outcome.data is not None
+                chunk.valid += 1
                 chunk.staged.append((batch.pk, row_number, outcome.natural_key[:255], dumps(outcome.data)))
-        if chunk.total >= size:
-            writer.submit(chunk)
-            chunk = _new_chunk()
-            if progress:
-                writer.wait()  # the counters reported are those committed
-                done = batch.rows_total
-                total = source.total_rows
-                if total is None:  # CSV / JSON Lines: estimate from how far into the file the reader is
-                    read = source.bytes_read()
-                    total = max(done, done * file_size // read) if read else None
-                progress(done, total, _("已校验 %(n)d 行") % {"n": done})
-    if chunk.total:
         writer.submit(chunk)
+        if progress:
+            # The counters of the chunks committed so far (the writer may still be on this one).
+            done = batch.rows_total
+            total = source.total_rows
+            if total is None:  # CSV / JSON Lines: estimate from how far into the file the reader is
+                read = source.bytes_read()
+                total = max(done, done * file_size // read) if read else None
+            progress(done, total, _("已校验 %(n)d 行") % {"n": done})
 
 
 _STAGE_SQL: dict[Any, str] = {}

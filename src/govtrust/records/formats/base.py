@@ -187,6 +187,7 @@ class RecordKind(ImportKind):
     field_columns: ClassVar[dict[str, str]] = SERVICE_FIELD_COLUMNS
     # 新增 rows of registered bodies are staged insert-ready in their own typed table (`_insert_values`).
     staging_model = StagedRecord
+    parallel_validation = True  # `publish` uses only what `begin` computed
     staging_columns = (*services.STAGED_COLUMNS[:-1], "stamp", "legacy")
 
     # --- per batch ---------------------------------------------------------------------------------------------

@@ -1,0 +1,110 @@
+"""Rows validated in a forked child process (core.ingest.parallel) give exactly what inline validation gives.
+
+Transactional tests: the child opens its own database connection, which sees only committed data, so the
+parallel path runs only outside the caller's transaction (and never on an in-memory SQLite database).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connection
+from registry.builders import SYSTEM, add_agency, make_region, make_uscc
+
+from govtrust.core.ingest import parallel
+from govtrust.core.ingest.kinds import get_kind
+from govtrust.core.ingest.services import ingest_run, ingest_start
+from govtrust.core.models import ImportBatch, StagedRow
+from govtrust.records.models import CreditRecord, StagedRecord
+
+from .formats_helpers import LEGAL_HEADERS, errors_of, legal_row, write_csv
+
+LEGAL = "records.penalty_legal_person"
+AUTH = make_uscc(501, area="320100")
+
+
+def import_file(path: Path, supplier: str) -> ImportBatch:
+    batch = ingest_start(actor=SYSTEM, kind=LEGAL, source=path, file_name=path.name, supplier_code=supplier)
+    return ingest_run(batch)
+
+
+def outcome(batch: ImportBatch) -> dict[str, Any]:
+    records = CreditRecord.objects.filter(batch_number=batch.number).order_by("source_row")
+    return {
+        "counts": (batch.status, batch.rows_total, batch.rows_valid, batch.rows_rejected, batch.rows_published),
+        "errors": errors_of(batch),
+        "records": list(records.values_list("source_row", "agency_id", "document_number", "status", "severity")),
+    }
+
+
+def data(bodies: list[Any], existing_doc: str) -> list[dict[str, Any]]:
+    rows = [
+        legal_row(bodies[n % 3].name, bodies[n % 3].uscc, AUTH, 行政处罚决定书文号=f"宁罚〔2025〕{n}号")
+        for n in range(40)
+    ]
+    rows[5] = legal_row(bodies[0].name, "11320102000000061A", AUTH)  # a wrong check digit
+    rows[9] = dict(rows[8])  # the same decision twice in the file
+    rows[12] = legal_row(bodies[1].name, bodies[1].uscc, AUTH, 处罚决定日期="2025-02-30")  # no such day
+    rows[20] = legal_row(bodies[2].name, bodies[2].uscc, AUTH, 行政处罚决定书文号=existing_doc)  # already a record
+    return rows
+
+
+@pytest.mark.skipif(connection.vendor == "sqlite" and connection.is_in_memory_db(), reason="needs a file database")
+@pytest.mark.django_db(transaction=True)
+def test_the_child_process_validates_exactly_as_inline_validation(tmp_path, settings):
+    js = make_region("320000", "江苏省", 1, None)
+    nj = make_region("320100", "南京市", 2, js)
+    supplier = add_agency(3, "南京市发展和改革委员会", nj, is_credit_office=True)
+    bodies = [add_agency(100 + n, f"南京市第{n}局", nj) for n in range(3)]
+    settings.GOVTRUST_INGEST_CHUNK_ROWS = 7  # several chunks in flight
+    results = {}
+    for mode, parallel_on in (("inline", False), ("child", True)):
+        settings.GOVTRUST_INGEST_PARALLEL = parallel_on
+        existing_doc = f"宁罚〔2024〕{mode}号"
+        seed = write_csv(tmp_path / f"seed-{mode}.csv", LEGAL_HEADERS, [
+            legal_row(bodies[2].name, bodies[2].uscc, AUTH, 行政处罚决定书文号=existing_doc)
+        ])  # fmt: skip
+        assert import_file(seed, supplier.uscc).rows_published == 1
+        assert parallel.can_fork(get_kind(LEGAL)) is parallel_on
+        rows = data(bodies, existing_doc)
+        # Same rows, other decision numbers per mode (the first import's records would collide otherwise).
+        for row in rows:
+            if row["行政处罚决定书文号"] != existing_doc:
+                row["行政处罚决定书文号"] = row["行政处罚决定书文号"].replace("〕", f"〕{mode}")
+        batch = import_file(write_csv(tmp_path / f"{mode}.csv", LEGAL_HEADERS, rows), supplier.uscc)
+        results[mode] = outcome(batch)
+        assert StagedRecord.objects.count() == 0 and StagedRow.objects.count() == 0
+
+    inline, child = results["inline"], results["child"]
+    assert child["counts"] == inline["counts"] == ("published", 40, 36, 4, 36)
+    assert child["errors"] == inline["errors"]
+    assert [row for row, _column, _reason in child["errors"]] == [7, 11, 14, 22]  # file rows (header = row 1)
+    assert "与第10行重复" in child["errors"][1][2]
+    assert "已存在" in child["errors"][3][2]
+    strip = [(row, agency, status, severity) for row, agency, _doc, status, severity in inline["records"]]
+    assert [(row, agency, status, severity) for row, agency, _doc, status, severity in child["records"]] == strip
+
+
+@pytest.mark.django_db
+def test_rows_are_validated_inline_inside_a_transaction_and_for_kinds_that_keep_state():
+    # pytest-django wraps this test in a transaction: a child's connection would not see its data.
+    assert connection.in_atomic_block
+    assert parallel.can_fork(get_kind(LEGAL)) is False
+    assert get_kind("registry.persons").parallel_validation is False
+
+
+@pytest.mark.skipif(connection.vendor == "sqlite" and connection.is_in_memory_db(), reason="needs a file database")
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_file_stops_the_child_and_keeps_nothing(tmp_path):
+    js = make_region("320000", "江苏省", 1, None)
+    supplier = add_agency(3, "江苏省发展和改革委员会", js, is_credit_office=True)
+    path = tmp_path / "broken.csv"
+    good = write_csv(tmp_path / "good.csv", LEGAL_HEADERS, [legal_row("甲", supplier.uscc, AUTH)] * 3)
+    # Valid UTF-8 rows, then bytes that are not: the reader refuses the file midway.
+    path.write_bytes(good.read_bytes() * 2000 + b"\xff\xfe\xfa,\xff\r\n")
+    batch = import_file(path, supplier.uscc)
+    assert batch.status == ImportBatch.Status.REFUSED
+    assert "无法按" in batch.message
+    assert StagedRecord.objects.count() == 0 and CreditRecord.objects.count() == 0
