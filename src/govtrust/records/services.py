@@ -902,9 +902,9 @@ def record_insert_values(
         identifier = f"ID:{subject.id_number_hash}"
     pk = subject.pk
     return [
-        v["record_class"],
-        v["severity"],
-        v["sub_type"],
+        str(v["record_class"]),  # plain str, not the enum: staged rows may cross a process boundary (pickled)
+        str(v["severity"]),
+        str(v["sub_type"]),
         v["document_number"],
         v["authority_name"],
         v["authority_uscc"],

@@ -18,67 +18,87 @@ import multiprocessing
 import queue
 import traceback
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, connections
 from django.utils.translation import gettext as _
 
-from govtrust.core.ingest.kinds import CellError, ImportKind, RowOutcome
+from govtrust.core.ingest.kinds import CellError, ImportKind
 
 # (row number, cell values, the reader's problem with the row or "")
 RawRow = tuple[int, dict[str, str], str]
 
 
-@dataclass
-class Validated:
-    """One row after validation: its errors, or its outcome (data or typed values, natural key)."""
-
-    row_number: int
-    errors: list[CellError]
-    outcome: RowOutcome | None
+# One row after validation: (row number, errors, natural key, typed values, data). Plain tuples, not objects:
+# they cross the process boundary, where unpickling is the parent's main cost.
+Validated = tuple[int, list[CellError], str, Any, Any]
 
 
 def check_cells(values: dict[str, str], kind: ImportKind) -> list[CellError]:
     """The framework's own checks: required cells filled, choice cells holding a code or a label (→ code)."""
+    required, choices = _cell_rules(kind)
     errors: list[CellError] = []
-    for column in kind.columns:
-        value = values[column.key]
+    for key in required:
+        if not values[key]:
+            column = kind.column(key)
+            errors.append(CellError(key, "", _("%(col)s不能为空") % {"col": column.header}))
+    for key, codes in choices:
+        value = values[key]
         if not value:
-            if column.required:
-                errors.append(CellError(column.key, "", _("%(col)s不能为空") % {"col": column.header}))
             continue
-        if column.choices:
-            for code, label in column.choices:
-                if value == code or value == str(label):
-                    values[column.key] = code
-                    break
-            else:
-                allowed = "、".join(str(label) for _code, label in column.choices)
-                errors.append(
-                    CellError(
-                        column.key,
-                        value,
-                        _("%(col)s只能填写：%(allowed)s") % {"col": column.header, "allowed": allowed},
-                    )
-                )
+        code = codes.get(value)
+        if code is None:
+            column = kind.column(key)
+            allowed = "、".join(str(label) for _code, label in column.choices)
+            message = _("%(col)s只能填写：%(allowed)s") % {"col": column.header, "allowed": allowed}
+            errors.append(CellError(key, value, message))
+        else:
+            values[key] = code
+    if len(errors) > 1:  # report in column order, as the file shows them
+        order = {column.key: n for n, column in enumerate(kind.columns)}
+        errors.sort(key=lambda error: order[error.column_key])
     return errors
 
 
+def _cell_rules(kind: ImportKind) -> tuple[list[str], list[tuple[str, dict[str, str]]]]:
+    """The kind's required keys and its choice columns as {code or label: code}, built once per kind instance.
+
+    Labels are lazy translations: they are rendered in the active language when the rules are built, as the
+    cell loop did per cell before (a batch runs in one language)."""
+    rules = kind.__dict__.get("_cell_rules")
+    if rules is None:
+        required = [c.key for c in kind.columns if c.required]
+        choices = []
+        for column in kind.columns:
+            if column.choices:
+                accepted: dict[str, str] = {}
+                for code, label in column.choices:
+                    accepted.setdefault(code, code)
+                    accepted.setdefault(str(label), code)
+                choices.append((column.key, accepted))
+        rules = kind.__dict__["_cell_rules"] = (required, choices)
+    return rules
+
+
 def validate_chunk(kind: ImportKind, rows: list[RawRow]) -> list[Validated]:
-    out = []
+    out: list[Validated] = []
     for row_number, values, problem in rows:
         if problem:
-            out.append(Validated(row_number, [CellError("", "", problem)], None))
+            out.append((row_number, [CellError("", "", problem)], "", None, None))
             continue
         errors = check_cells(values, kind)
         outcome = None if errors else kind.validate_row(values, row_number=row_number)
-        if outcome is not None:
-            errors = list(outcome.errors)
-            if outcome.data is None and outcome.typed is None and not errors:
-                errors = [CellError("", "", _("该行无法识别"))]
-        out.append(Validated(row_number, errors, None if errors else outcome))
+        if outcome is None:
+            out.append((row_number, errors, "", None, None))
+            continue
+        errors = list(outcome.errors)
+        if outcome.data is None and outcome.typed is None and not errors:
+            errors = [CellError("", "", _("该行无法识别"))]
+        if errors:
+            out.append((row_number, errors, "", None, None))
+        else:
+            out.append((row_number, errors, outcome.natural_key, outcome.typed, outcome.data))
     return out
 
 

@@ -190,6 +190,10 @@ class Source:
             return
         assert self.header_map is not None
         positions, absent = self.header_map.positions, self.header_map.absent
+        # The usual file: every cell is a known column, in order. Its rows are built with C-level zip/map.
+        keys = [key for _i, key in positions]
+        in_order = [i for i, _key in positions] == list(range(len(positions)))
+        width = len(positions)
         for row_number, cells in self._cells():
             if row_number <= self.header_row:
                 continue
@@ -197,7 +201,10 @@ class Source:
             # Zero-width characters are rare: when the row has none, `str.strip` alone is `clean` (a third of
             # the reader's time went into calling `clean` per cell).
             trim = clean if _HAS_ZERO_WIDTH(_JOIN(cells)) else _STR_STRIP
-            values = {key: (trim(cells[i]) if i < n else "") for i, key in positions}
+            if in_order and n >= width:
+                values = dict(zip(keys, map(trim, cells), strict=False))  # stops at the known columns
+            else:
+                values = {key: (trim(cells[i]) if i < n else "") for i, key in positions}
             for key in absent:
                 values[key] = ""
             yield row_number, values, ""

@@ -485,24 +485,22 @@ def _stage_rows(
     raw = parallel.chunks(source.rows(), size, resume_after)
     for rows in parallel.validated_chunks(kind, raw):
         chunk = _new_chunk()
-        for row in rows:
-            row_number, errors, outcome = row.row_number, row.errors, row.outcome
+        for row_number, errors, natural_key, typed, data in rows:
             chunk.total += 1
             chunk.last_row = row_number
-            if outcome is not None and outcome.natural_key:
-                earlier = seen.first_row(outcome.natural_key, row_number)
+            if natural_key and not errors:
+                earlier = seen.first_row(natural_key, row_number)
                 if earlier is not None:
                     errors = [CellError("", "", _("与第%(row)d行重复") % {"row": earlier})]
             if errors:
                 chunk.rejected += 1
                 chunk.errors.extend(_error_rows(batch, kind, row_number, errors))
-            elif outcome is not None and outcome.typed is not None:
+            elif typed is not None:
                 chunk.valid += 1
-                chunk.typed.append((batch.pk, row_number, outcome.natural_key, *outcome.typed))
+                chunk.typed.append((batch.pk, row_number, natural_key, *typed))
             else:
-                assert outcome is not None and outcome.data is not None
                 chunk.valid += 1
-                chunk.staged.append((batch.pk, row_number, outcome.natural_key[:255], dumps(outcome.data)))
+                chunk.staged.append((batch.pk, row_number, natural_key[:255], dumps(data)))
         writer.submit(chunk)
         if progress:
             # The counters of the chunks committed so far (the writer may still be on this one).
