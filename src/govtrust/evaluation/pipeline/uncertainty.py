@@ -118,45 +118,67 @@ def _combine(num: np.ndarray, den: np.ndarray, method: str) -> np.ndarray:
         return num / den
 
 
-def root_scores(data: np.ndarray, tree: Tree, weights: np.ndarray, method: str, threshold: float = 0.0) -> np.ndarray:
+def root_scores(
+    data: np.ndarray, tree: Tree, weights: np.ndarray, method: str, threshold: float = 0.0, chunk: int = 250
+) -> np.ndarray:
     """Root score of every run at once: `weights` is runs × nodes (tree.nodes order); returns runs × units.
 
-    The indicator level is one matrix product of the data with every run's weights side by side; each
-    higher level is a batched product per run."""
-    r, units = weights.shape[0], data.shape[0]
+    Values are kept units × runs per aggregate: a group over indicators is one small matrix product of its
+    columns with every run's weights, a group over aggregates a weighted sum of its children's arrays. The
+    transform of the data (log for geometric, reciprocal for harmonic) is done once, not once per run."""
+    runs, units = weights.shape[0], data.shape[0]
     n_ind = len(tree.indicators)
+    ind_pos = {c: i for i, c in enumerate(tree.indicators)}
     agg_pos = {a: i for i, a in enumerate(tree.aggregates)}
-    values = np.full((r, units, len(tree.aggregates)), np.nan)
     mask = ~np.isnan(data)
-    complete = bool(mask.all())
     t0 = np.where(mask, _transform(np.where(mask, data, 1.0), method), 0.0)
-    for level in tree.heights():
-        cols = [agg_pos[a] for a in level]
-        if tree.over_indicators(level[0]):
-            g = tree.membership(level, tree.indicators)
-            wg = weights[:, :n_ind, None] * g[None]  # r × c × a
-            flat = wg.transpose(1, 0, 2).reshape(n_ind, -1)
-            num = (t0 @ flat).reshape(units, r, len(level)).transpose(1, 0, 2)
-            if complete:
-                den = wg.sum(axis=1)[:, None, :]
+    m0 = mask.astype(float)
+    out = np.empty((runs, units))
+    for s in range(0, runs, chunk):
+        w = weights[s : s + chunk]
+        k = w.shape[0]
+        values: dict[str, np.ndarray] = {}
+        for a in tree.aggregates:
+            kids = tree.children[a]
+            share: np.ndarray | float = 1.0
+            if tree.over_indicators(a):
+                idx = [ind_pos[c] for c in kids]
+                wk = w[:, idx].T  # children × runs
+                num = t0[:, idx] @ wk
+                if mask[:, idx].all():
+                    den = np.broadcast_to(wk.sum(axis=0), (units, k))
+                else:
+                    den = m0[:, idx] @ wk
+                    share = mask[:, idx].mean(axis=1)[:, None]
             else:
-                den = (mask.astype(float) @ flat).reshape(units, r, len(level)).transpose(1, 0, 2)
-            share = (mask.astype(float) @ g) / g.sum(axis=0)
-            share_b = np.broadcast_to(share, num.shape)
-        else:
-            kids = sorted({c for a in level for c in tree.children[a]}, key=agg_pos.__getitem__)
-            g = tree.membership(level, kids)
-            wg = weights[:, [n_ind + agg_pos[c] for c in kids], None] * g[None]
-            v = values[:, :, [agg_pos[c] for c in kids]]
-            ok = ~np.isnan(v)
-            tv = np.where(ok, _transform(np.where(ok, v, 1.0), method), 0.0)
-            num = np.matmul(tv, wg)
-            den = np.matmul(ok.astype(float), wg)
-            share_b = (ok.astype(float) @ g) / g.sum(axis=0)
-        out = _combine(num, den, method)
-        out[(share_b < threshold) | ~(den > 0)] = np.nan
-        values[:, :, cols] = out
-    return values[:, :, agg_pos[tree.root]]
+                num = np.zeros((units, k))
+                den = np.zeros((units, k))
+                count = np.zeros((units, k))
+                partial = False
+                for c in kids:
+                    v = values[c]
+                    wc = w[:, n_ind + agg_pos[c]]
+                    ok = ~np.isnan(v)
+                    if ok.all():
+                        num += _transform(v, method) * wc
+                        den += wc
+                        count += 1.0
+                    else:
+                        partial = True
+                        num += np.where(ok, _transform(np.where(ok, v, 1.0), method), 0.0) * wc
+                        den += ok * wc
+                        count += ok
+                if partial:
+                    share = count / len(kids)
+            value = _combine(num, den, method)
+            bad = ~(den > 0)
+            if not isinstance(share, float):
+                bad = bad | (share < threshold)
+            if bad.any():
+                value = np.where(bad, np.nan, value)
+            values[a] = value
+        out[s : s + k] = values[tree.root].T
+    return out
 
 
 def _check_positive(alternatives: Sequence[np.ndarray], names: Sequence[str], methods: Sequence[str]) -> None:
@@ -188,9 +210,9 @@ def evaluate(
     for ni, alt in enumerate(alternatives):
         for mi, method in enumerate(methods):
             idx = np.flatnonzero((plan.normalisation == ni) & (plan.aggregation == mi))
-            for s in range(0, idx.size, chunk):
-                part = idx[s : s + chunk]
-                scores[part] = root_scores(alt, tree, plan.weight_matrix[plan.weight_set[part]], method, threshold)
+            if idx.size:
+                w = plan.weight_matrix[plan.weight_set[idx]]
+                scores[idx] = root_scores(alt, tree, w, method, threshold, chunk)
     return rank_desc(scores)
 
 
