@@ -240,6 +240,9 @@ def sobol(y: np.ndarray, base_samples: int, factors: int) -> tuple[np.ndarray, n
     """First-order (Saltelli 2010) and total (Jansen) indices from outputs in design order
     [A, B, AB_1 … AB_d]; `y` is runs × outputs, results are outputs × factors (NaN where the output never varies)."""
     n = base_samples
+    # Centring on the mean of A and B leaves the indices unchanged in expectation but removes the
+    # estimator's dependence on the output's level (as SALib does).
+    y = y - np.mean(y[: 2 * n], axis=0)
     f_a, f_b = y[:n], y[n : 2 * n]
     var = np.var(np.vstack([f_a, f_b]), axis=0)
     first = np.empty((y.shape[1], factors))
