@@ -82,9 +82,11 @@ def test_an_indicator_within_the_thresholds_is_left_alone():
     assert np.array_equal(out, x)
 
 
-def test_an_indicator_with_fewer_than_four_values_is_refused_by_name():
-    with pytest.raises(PipelineError, match="指标 稀疏 的非缺失值少于 4 个"):
-        treat(np.array([[1.0], [2.0], [NAN], [NAN], [3.0]]), ["稀疏"])
+def test_an_indicator_with_fewer_than_four_values_is_left_untreated_and_reported_as_skipped():
+    x = np.array([[1.0], [2.0], [NAN], [NAN], [300.0]])
+    out, report = treat(x, ["稀疏"])
+    assert report[0].method == "skipped"
+    assert np.array_equal(out, x, equal_nan=True)
 
 
 @settings(max_examples=60)

@@ -51,7 +51,8 @@ def passes(x: np.ndarray, skew_thresh: float = 2.0, kurt_thresh: float = 3.5) ->
 
 @dataclass(frozen=True)
 class Treatment:
-    """What happened to one indicator: `method` is "none", "winsorised" or "log"."""
+    """What happened to one indicator: `method` is "none", "winsorised", "log" or "skipped" (fewer than
+    4 values: skewness and kurtosis are undefined)."""
 
     indicator: str
     method: str
@@ -115,7 +116,9 @@ def treat(
     for j, code in enumerate(codes):
         col = out[:, j]
         if np.count_nonzero(~np.isnan(col)) < 4:
-            raise PipelineError(f"指标 {code} 的非缺失值少于 4 个，无法判断异常值")
+            # kurtosis needs 4 values; with fewer there is no outlier to speak of, so leave it as it is
+            report.append(Treatment(code, "skipped"))
+            continue
         sk, kt = skewness(col), kurtosis(col)
         if abs(sk) < skew_thresh or kt < kurt_thresh:
             report.append(Treatment(code, "none", skew_before=sk, kurt_before=kt))

@@ -94,13 +94,14 @@ def build_tree(
     roots = [c for c, p, _ in aggregates if not p]
     if len(roots) != 1:
         raise PipelineError(f"指标体系须有且仅有一个顶层汇总项，实有 {len(roots)} 个：{'、'.join(roots)}")
-    kids: dict[str, list[str]] = {a: [] for a in agg_codes}
+    kids: dict[str, list[str]] = {c: [] for c, _, _ in aggregates}
     for child, par in parent.items():
         kids[par].append(child)
     ind_set = {c for c, _, _ in indicators}
     for a, ch in kids.items():
         if not ch:
             raise PipelineError(f"汇总项 {a} 没有下级")
+    for a, ch in kids.items():
         mixed = {c in ind_set for c in ch}
         if len(mixed) > 1:
             raise PipelineError(f"汇总项 {a} 的下级混合了指标和汇总项，须分层")
