@@ -103,8 +103,13 @@ def main() -> None:
     treated = nominal.stages["treated"]
     tree = type(spec.tree)(spec.tree.indicators, spec.tree.aggregates, spec.tree.parent, nominal.weights)
     plan = mc.design(
-        tree, runs=u.runs, seed=spec.seed, noise=u.weight_noise, normalisations=len(u.normalisations),
-        aggregations=len(u.aggregations), weight_sets=u.weight_sets,
+        tree,
+        runs=u.runs,
+        seed=spec.seed,
+        noise=u.weight_noise,
+        normalisations=len(u.normalisations),
+        aggregations=len(u.aggregations),
+        weight_sets=u.weight_sets,
     )
     normalisers = [lambda n=n: _normalise(spec, treated, n) for n in u.normalisations]
     sample = min(LOOP_SAMPLE, plan.runs)

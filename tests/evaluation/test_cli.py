@@ -110,7 +110,7 @@ def test_a_data_file_with_a_non_numeric_cell_exits_2_naming_row_and_column(files
     data.write_text("\n".join(lines) + "\n", encoding="utf-8")
     status, _, stderr = evaluate("--spec", str(spec), "--data", str(data), "--out", str(out))
     assert status == 2
-    assert "第 4 行 LPI 列的值 \"'; DROP TABLE units; --\" 不是数值" in stderr
+    assert '第 4 行 LPI 列的值 "\'; DROP TABLE units; --" 不是数值' in stderr
 
 
 def test_missing_files_and_non_utf8_data_exit_2(files, tmp_path):

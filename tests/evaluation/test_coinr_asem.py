@@ -31,8 +31,13 @@ def assert_close(actual: np.ndarray, expected: np.ndarray) -> None:
 
 @pytest.mark.parametrize(
     ("stage", "ours"),
-    [("Raw", "raw"), ("Denominated", "denominated"), ("Imputed", "imputed"), ("Treated", "treated"),
-     ("Normalised", "normalised")],
+    [
+        ("Raw", "raw"),
+        ("Denominated", "denominated"),
+        ("Imputed", "imputed"),
+        ("Treated", "treated"),
+        ("Normalised", "normalised"),
+    ],
 )
 def test_every_indicator_stage_matches_coinr(result, codes, stage, ours):
     units, expected = asem.stage(stage, codes)
@@ -83,11 +88,16 @@ def test_switzerland_leads_and_russia_trails_the_index(result):
     index, ranks = result.column("Index")
     by_rank = sorted(zip(ranks, result.units, index, strict=True))
     assert [(u, round(v, 10)) for _, u, v in by_rank[:5]] == [
-        ("CHE", 68.3837242384), ("NLD", 64.8195161661), ("DNK", 64.8040799592), ("NOR", 64.4677758484),
+        ("CHE", 68.3837242384),
+        ("NLD", 64.8195161661),
+        ("DNK", 64.8040799592),
+        ("NOR", 64.4677758484),
         ("BEL", 63.5395198925),
     ]
     assert [(u, round(v, 10)) for _, u, v in by_rank[-3:]] == [
-        ("CHN", 37.7685475311), ("PAK", 37.6321613913), ("RUS", 35.6555445098),
+        ("CHN", 37.7685475311),
+        ("PAK", 37.6321613913),
+        ("RUS", 35.6555445098),
     ]
 
 

@@ -26,7 +26,12 @@ def small_spec(**method) -> dict:
 
 
 HEADER = ["unit", "clean", "overdue", "satisfaction"]
-ROWS = [["南京市", "90", "3", "80"], ["苏州市", "85", "1", "85"], ["无锡市", "70", "5", "75"], ["常州市", "60", "2", ""]]
+ROWS = [
+    ["南京市", "90", "3", "80"],
+    ["苏州市", "85", "1", "85"],
+    ["无锡市", "70", "5", "75"],
+    ["常州市", "60", "2", ""],
+]
 
 
 def test_a_small_run_scores_and_ranks_every_level():
@@ -165,3 +170,12 @@ def test_pca_and_equal_weights_are_available_from_the_spec():
     raw["method"]["weights"] = "equal"
     spec = parse_spec(raw)
     assert set(run(spec, asem.dataset(spec)).weights.values()) == {1.0}
+
+
+def test_distance_to_the_asem_targets_is_capped_at_100_when_the_spec_says_so():
+    raw = asem.spec_mapping()
+    raw["method"]["normalise"] = {"method": "target", "cap": True}
+    spec = parse_spec(raw)
+    result = run(spec, asem.dataset(spec))
+    normalised = result.stages["normalised"]
+    assert np.nanmax(normalised) == 100.0 and np.nanmin(normalised) == 0.0

@@ -282,10 +282,19 @@ def test_a_malformed_tree_is_refused_with_a_clear_message(indicators, aggregates
 def test_pca_weights_sum_to_one_within_each_group_and_favour_the_common_factor():
     rng = np.random.default_rng(5)
     f = rng.normal(size=200)
-    data = np.column_stack([f + 0.1 * rng.normal(size=200), f + 0.1 * rng.normal(size=200),
-                            rng.normal(size=200), rng.normal(size=200), rng.normal(size=200)])
-    tree = build_tree([("a", "P", 1), ("b", "P", 1), ("c", "P", 1), ("d", "Q", 1), ("e", "Q", 1)],
-                      [("P", "I", 1), ("Q", "I", 1), ("I", None, 1)])
+    data = np.column_stack(
+        [
+            f + 0.1 * rng.normal(size=200),
+            f + 0.1 * rng.normal(size=200),
+            rng.normal(size=200),
+            rng.normal(size=200),
+            rng.normal(size=200),
+        ]
+    )
+    tree = build_tree(
+        [("a", "P", 1), ("b", "P", 1), ("c", "P", 1), ("d", "Q", 1), ("e", "Q", 1)],
+        [("P", "I", 1), ("Q", "I", 1), ("I", None, 1)],
+    )
     w = pca_weights(data, tree)
     assert w["a"] + w["b"] + w["c"] == pytest.approx(1)
     assert w["d"] + w["e"] == pytest.approx(1)
@@ -311,8 +320,9 @@ def test_correlation_flags_mark_collinear_and_negative_pairs_within_a_group():
     tree = small_tree()
     flags = {(fl.first, fl.second): fl.kind for fl in correlation_flags(data, tree)}
     assert flags == {("a", "b"): "collinear"}
-    tree2 = build_tree([("a", "P", 1), ("b", "Q", 1), ("c", "P", 1), ("d", "Q", 1)],
-                       [("P", "I", 1), ("Q", "I", 1), ("I", None, 1)])
+    tree2 = build_tree(
+        [("a", "P", 1), ("b", "Q", 1), ("c", "P", 1), ("d", "Q", 1)], [("P", "I", 1), ("Q", "I", 1), ("I", None, 1)]
+    )
     flags2 = {(fl.first, fl.second): fl.kind for fl in correlation_flags(data, tree2)}
     assert flags2 == {("a", "c"): "negative"}
 

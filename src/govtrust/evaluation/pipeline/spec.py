@@ -113,14 +113,19 @@ def _normalisation(raw: Any, where: str) -> Normalisation:
     method = _text(raw.get("method", "minmax"), f"{where}.method")
     if method not in NORM_METHODS:
         raise PipelineError(f"{where}：未知的标准化方法 {method}（可选 {'、'.join(NORM_METHODS)}）")
-    params = {k: _num(v, f"{where}.{k}") for k, v in raw.items() if k != "method"}
     allowed = {"minmax": {"low", "high"}, "zscore": {"mean", "sd"}, "target": {"cap"}, "goalposts": {"scale"}}
-    _known(params, allowed.get(method, set()), where)
+    _known({k: v for k, v in raw.items() if k != "method"}, allowed.get(method, set()), where)
+    params: dict[str, float] = {}
+    for k, v in raw.items():
+        if k == "cap" and isinstance(v, bool):
+            params[k] = 1.0 if v else 0.0
+        elif k != "method":
+            params[k] = float(_num(v, f"{where}.{k}") or 0.0)
     if method == "minmax" and params.get("low", 0.0) >= params.get("high", 100.0):
         raise PipelineError(f"{where}：minmax 的 low 须小于 high")
-    if method == "zscore" and (params.get("sd", 1.0) or 0) <= 0:
+    if method == "zscore" and params.get("sd", 1.0) <= 0:
         raise PipelineError(f"{where}：zscore 的 sd 须为正数")
-    return Normalisation(method, {k: float(v) for k, v in params.items() if v is not None})
+    return Normalisation(method, params)
 
 
 def parse_spec(raw: Mapping[str, Any]) -> Spec:
@@ -129,8 +134,17 @@ def parse_spec(raw: Mapping[str, Any]) -> Spec:
         raise PipelineError("规格须为表（JSON 对象或 TOML 表）")
     _known(
         raw,
-        {"version", "unit_column", "name_column", "group_column", "seed", "indicators", "aggregates", "method",
-         "uncertainty"},
+        {
+            "version",
+            "unit_column",
+            "name_column",
+            "group_column",
+            "seed",
+            "indicators",
+            "aggregates",
+            "method",
+            "uncertainty",
+        },
         "规格",
     )
     inds_raw = raw.get("indicators")
@@ -221,7 +235,7 @@ def parse_spec(raw: Mapping[str, Any]) -> Spec:
         elif isinstance(wm, int) and not isinstance(wm, bool) and wm >= 0:
             kwargs["winmax"] = wm
         else:
-            raise PipelineError(f"method.treat.winmax 须为非负整数或 \"auto\"，实为 {wm!r}")
+            raise PipelineError(f'method.treat.winmax 须为非负整数或 "auto"，实为 {wm!r}')
         kwargs["skew_threshold"] = _num(treat.get("skew", 2.0), "method.treat.skew")
         kwargs["kurt_threshold"] = _num(treat.get("kurt", 3.5), "method.treat.kurt")
     kwargs["normalisation"] = _normalisation(method.get("normalise", "minmax"), "method.normalise")

@@ -17,13 +17,23 @@ import numpy as np
 from .errors import PipelineError
 
 
+def _centred(v: np.ndarray) -> np.ndarray:
+    d = v - v.mean()
+    # Both statistics are scale-free; rescale only extreme magnitudes, whose powers would under/overflow
+    # (ordinary data keeps COINr's arithmetic exactly).
+    top = float(np.max(np.abs(d))) if d.size else 0.0
+    if top and not 1e-60 < top < 1e60:
+        d = d / top
+    return d
+
+
 def skewness(x: np.ndarray) -> float:
     """Bias-corrected sample skewness of the non-missing values (e1071 type 2)."""
     v = x[~np.isnan(x)]
     n = v.size
     if n < 3:
         raise PipelineError(f"计算偏度至少需要 3 个非缺失值，实有 {n} 个")
-    d = v - v.mean()
+    d = _centred(v)
     m2 = float(np.sum(d**2))
     if m2 == 0.0:
         return 0.0
@@ -37,7 +47,7 @@ def kurtosis(x: np.ndarray) -> float:
     n = v.size
     if n < 4:
         raise PipelineError(f"计算峰度至少需要 4 个非缺失值，实有 {n} 个")
-    d = v - v.mean()
+    d = _centred(v)
     m2 = float(np.sum(d**2))
     if m2 == 0.0:
         return 0.0

@@ -72,7 +72,11 @@ def design(
     """Draw the runs. The same seed gives the same design, hence the same results."""
     factors = tuple(
         name
-        for name, active in (("weights", noise > 0), ("normalisation", normalisations > 1), ("aggregation", aggregations > 1))
+        for name, active in (
+            ("weights", noise > 0),
+            ("normalisation", normalisations > 1),
+            ("aggregation", aggregations > 1),
+        )
         if active
     )
     d = len(factors)
@@ -97,8 +101,14 @@ def design(
             return np.zeros(u.shape[0], dtype=np.intp)
         return np.minimum((u[:, factors.index(name)] * count).astype(np.intp), count - 1)
 
-    return Design(factors, n, pick("weights", wm.shape[0]), pick("normalisation", normalisations),
-                  pick("aggregation", aggregations), wm)
+    return Design(
+        factors,
+        n,
+        pick("weights", wm.shape[0]),
+        pick("normalisation", normalisations),
+        pick("aggregation", aggregations),
+        wm,
+    )
 
 
 def _transform(x: np.ndarray, method: str) -> np.ndarray:
@@ -299,7 +309,12 @@ def monte_carlo(
         raise PipelineError("不确定性分析至少需要一种标准化方案")
     _check_positive(alternatives, alternative_names, methods)
     plan = design(
-        tree, runs=runs, seed=seed, noise=noise, normalisations=len(alternatives), aggregations=len(methods),
+        tree,
+        runs=runs,
+        seed=seed,
+        noise=noise,
+        normalisations=len(alternatives),
+        aggregations=len(methods),
         weight_sets=weight_sets,
     )
     return analyse(evaluate(alternatives, tree, methods, plan, threshold), nominal, plan)

@@ -82,25 +82,39 @@ class Command(BaseCommand):
 
     def _summary(self, result: Any, out: Path) -> None:
         w = self.stdout.write
-        w(_("评价对象 %(units)d 个，指标 %(inds)d 个，汇总项 %(aggs)d 个") % {
-            "units": len(result.units), "inds": len(result.spec.indicators), "aggs": len(result.spec.tree.aggregates)})
+        w(
+            _("评价对象 %(units)d 个，指标 %(inds)d 个，汇总项 %(aggs)d 个")
+            % {
+                "units": len(result.units),
+                "inds": len(result.spec.indicators),
+                "aggs": len(result.spec.tree.aggregates),
+            }
+        )
         for t in result.treatments:
             if t.method == "winsorised":
-                w(_("异常值处理：%(code)s 缩尾（低端 %(low)d 个，高端 %(high)d 个）") % {
-                    "code": t.indicator, "low": t.low, "high": t.high})
+                w(
+                    _("异常值处理：%(code)s 缩尾（低端 %(low)d 个，高端 %(high)d 个）")
+                    % {"code": t.indicator, "low": t.low, "high": t.high}
+                )
             elif t.method == "log":
                 w(_("异常值处理：%(code)s 对数变换") % {"code": t.indicator})
         for flag in result.audit.flags:
             kind = _("高度相关") if flag.kind == "collinear" else _("负相关")
-            w(_("相关性提示：%(a)s 与 %(b)s %(kind)s（r = %(r).2f）") % {
-                "a": flag.first, "b": flag.second, "kind": kind, "r": flag.r})
+            w(
+                _("相关性提示：%(a)s 与 %(b)s %(kind)s（r = %(r).2f）")
+                % {"a": flag.first, "b": flag.second, "kind": kind, "r": flag.r}
+            )
         unc = result.uncertainty
         if unc is not None:
-            w(_("不确定性分析：%(runs)d 次模拟，不确定输入 %(factors)s") % {
-                "runs": unc.runs, "factors": "、".join(unc.factors)})
+            w(
+                _("不确定性分析：%(runs)d 次模拟，不确定输入 %(factors)s")
+                % {"runs": unc.runs, "factors": "、".join(unc.factors)}
+            )
             for name, s1, st in zip(unc.factors, unc.sobol_first, unc.sobol_total, strict=True):
-                w(_("  %(name)s：一阶敏感性指数 %(s1)s，总敏感性指数 %(st)s") % {
-                    "name": name, "s1": _fmt(s1), "st": _fmt(st)})
+                w(
+                    _("  %(name)s：一阶敏感性指数 %(s1)s，总敏感性指数 %(st)s")
+                    % {"name": name, "s1": _fmt(s1), "st": _fmt(st)}
+                )
         w(_("结果已写入 %(path)s") % {"path": out})
 
 
