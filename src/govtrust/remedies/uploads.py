@@ -14,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 MAX_BYTES_DEFAULT = 10 * 1024 * 1024
@@ -55,8 +56,8 @@ def check_upload(upload: Any) -> CheckedFile:
     limit = max_bytes()
     if size > limit:
         raise ValidationError(
-            _("文件“%(name)s”过大（%(size).1f MB），单个附件不能超过 %(limit).0f MB。")
-            % {"name": name, "size": size / 1048576, "limit": limit / 1048576},
+            _("文件“%(name)s”过大（%(size)s），单个附件不能超过 %(limit)s。")
+            % {"name": name, "size": filesizeformat(size), "limit": filesizeformat(limit)},
             code="too_large",
         )
     if size == 0:
