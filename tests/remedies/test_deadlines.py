@@ -62,7 +62,7 @@ def test_decided_objections_are_not_recomputed(world, django_capture_on_commit_c
 
 def test_operator_values_for_the_jiangsu_rule_win_inside_its_dates(world):  # type: ignore[no-untyped-def]
     services.rule_values_save(actor=world.cast.prov_user, rule_key="objection.deadline", version="js-2025-4",
-                              values={"decide": 3, "extended": 7}, articles="第X条（测试）", provisional=False)  # fmt: skip
+                              values={"decide": 3, "extended": 7}, articles="第X条", provisional=False)  # fmt: skip
     o = file(world, datetime.date(2026, 11, 2))
     assert (o.rule_version, o.decide_days, o.extended_days, o.review_days) == ("js-2025-4", 3, 7, None)
     assert o.due_on == datetime.date(2026, 11, 5) and not o.rule_provisional

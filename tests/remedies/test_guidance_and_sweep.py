@@ -9,7 +9,7 @@ from records.conftest import role
 from registry.builders import SYSTEM, add_agency, make_uscc, make_user
 
 from govtrust.core.models import Notification, OutboxEvent
-from govtrust.core.sweep import registered_steps, discover
+from govtrust.core.sweep import discover, registered_steps
 from govtrust.records import services as record_services
 from govtrust.remedies import services
 from govtrust.remedies.subscribers import guidance_for_record

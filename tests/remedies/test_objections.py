@@ -27,7 +27,12 @@ DAY = datetime.date(2026, 11, 2)  # a Monday; 5 working days → 2026-11-09
 
 
 def file(world, **kw):  # type: ignore[no-untyped-def]
-    data = {"actor": world.cast.xw_user, "record": world.record, "claim": "罚款金额有误，已缴纳的是5000元", "today": DAY}
+    data = {
+        "actor": world.cast.xw_user,
+        "record": world.record,
+        "claim": "罚款金额有误，已缴纳的是5000元",
+        "today": DAY,
+    }
     data.update(kw)
     return services.objection_file(**data)
 
@@ -53,11 +58,13 @@ def decide(world, o, outcome=ObjectionStatus.UPHELD, **kw):  # type: ignore[no-u
 
 def statuses(o: Objection) -> list[tuple[str, str]]:
     return list(
-        Transition.objects.filter(kind="objection", object_id=o.pk).order_by("pk").values_list("from_status", "to_status")
+        Transition.objects.filter(kind="objection", object_id=o.pk)
+        .order_by("pk")
+        .values_list("from_status", "to_status")
     )
 
 
-# --- filing ---------------------------------------------------------------------------------------------------------
+# --- filing -----------------------------------------------------------------------------------------------------------
 def test_filing_labels_the_record_routes_it_to_the_supplier_and_sets_the_deadline(world):  # type: ignore[no-untyped-def]
     o = file(world)
     assert o.status == ObjectionStatus.FILED
@@ -146,7 +153,7 @@ def test_only_the_principal_can_grant_an_authorisation_and_not_to_its_own_staff(
     assert {"agent", "reference"} <= set(err.value.message_dict)
 
 
-# --- handling --------------------------------------------------------------------------------------------------------
+# --- handling ---------------------------------------------------------------------------------------------------------
 def test_accept_extend_and_uphold_correct_the_record_and_keep_its_history(world):  # type: ignore[no-untyped-def]
     o = accepted(world)
     assert o.status == ObjectionStatus.ACCEPTED and o.accepted_on == DAY
@@ -237,7 +244,7 @@ def test_withdrawal_removes_the_label(world):  # type: ignore[no-untyped-def]
     assert records_under_objection() == set()
 
 
-# --- forbidden transitions ---------------------------------------------------------------------------------------------
+# --- forbidden transitions --------------------------------------------------------------------------------------------
 def test_forbidden_transitions_are_refused_and_change_nothing(world):  # type: ignore[no-untyped-def]
     c = world.cast
     o = file(world)
@@ -249,7 +256,9 @@ def test_forbidden_transitions_are_refused_and_change_nothing(world):  # type: i
     with pytest.raises(ValidationError, match="不能申请复核"):
         services.objection_request_review(actor=c.xw_user, objection=o, reasons="r")
     with pytest.raises(ValidationError, match="不能复核"):
-        services.objection_review(actor=c.prov_user, objection=o, outcome=ObjectionStatus.REVIEW_MAINTAINED, reasons="r")
+        services.objection_review(
+            actor=c.prov_user, objection=o, outcome=ObjectionStatus.REVIEW_MAINTAINED, reasons="r"
+        )
     o = services.objection_accept(actor=c.city_user, objection=o, today=DAY)
     with pytest.raises(ValidationError, match="不能受理"):
         services.objection_accept(actor=c.city_user, objection=o, today=DAY)
@@ -280,7 +289,7 @@ def test_an_extension_after_the_deadline_is_refused(world):  # type: ignore[no-u
                                   approver="b", today=datetime.date(2026, 11, 10))  # fmt: skip
 
 
-# --- who may decide -----------------------------------------------------------------------------------------------------
+# --- who may decide ---------------------------------------------------------------------------------------------------
 def test_only_the_routed_department_may_accept_or_decide(world):  # type: ignore[no-untyped-def]
     o = file(world)
     suzhou_supplier = make_user("szsup", world.cast.sz_finance, role("supplier"))

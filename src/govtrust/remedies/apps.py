@@ -14,8 +14,16 @@ class RemediesConfig(AppConfig):
         from govtrust.remedies import subscribers  # noqa: F401
 
         group = ("remedies", _("异议与修复"))
-        register_menu_item(MenuItem(_("本单位记录"), "remedies:my_records", action="remedies.file", order=60, group=group))
-        register_menu_item(MenuItem(_("异议"), "remedies:objection_list", action="remedies.view", order=61, group=group))
-        register_menu_item(MenuItem(_("信用修复"), "remedies:repair_list", action="remedies.view", order=62, group=group))
+        register_menu_item(
+            MenuItem(_("本单位记录"), "remedies:my_records", action="remedies.file", order=60, group=group)
+        )
+        register_menu_item(
+            MenuItem(_("异议"), "remedies:objection_list", action="remedies.view", order=61, group=group)
+        )
+        register_menu_item(
+            MenuItem(_("信用修复"), "remedies:repair_list", action="remedies.view", order=62, group=group)
+        )
         register_menu_item(MenuItem(_("办理时效"), "remedies:dashboard", action="remedies.view", order=63, group=group))
-        register_menu_item(MenuItem(_("委托代理"), "remedies:agent_list", action="remedies.file", order=64, group=group))
+        register_menu_item(
+            MenuItem(_("委托代理"), "remedies:agent_list", action="remedies.file", order=64, group=group)
+        )

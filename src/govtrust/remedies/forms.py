@@ -33,7 +33,9 @@ class MultipleFileField(forms.FileField):
 
 
 class ObjectionForm(forms.Form):
-    claim = forms.CharField(label=_("异议内容（事实和理由）"), widget=forms.Textarea(attrs={"rows": 5}), max_length=5000)
+    claim = forms.CharField(
+        label=_("异议内容（事实和理由）"), widget=forms.Textarea(attrs={"rows": 5}), max_length=5000
+    )
     requested_action = forms.ChoiceField(
         label=_("请求"), choices=[(RecordAction.CORRECT, _("更正记录")), (RecordAction.REVOKE, _("撤销记录"))]
     )
@@ -111,7 +113,9 @@ class RepairForm(forms.Form):
     pledge_text = forms.CharField(label=_("信用承诺书"), widget=forms.Textarea(attrs={"rows": 5}), max_length=5000)
     pledge_confirmed = forms.BooleanField(label=_("本单位确认上述信用承诺，并将其向社会公开"), required=False)
     pledge_file = forms.FileField(
-        label=_("签章的信用承诺书（PDF、OFD、JPG、PNG）"), required=False, widget=forms.ClearableFileInput(attrs={"accept": ACCEPT})
+        label=_("签章的信用承诺书（PDF、OFD、JPG、PNG）"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
     )
     evidence = MultipleFileField(label=_("证明材料（PDF、OFD、JPG、PNG）"), required=False)
 

@@ -124,7 +124,10 @@ class AgentAuthorisation(models.Model):
         Agency, verbose_name=_("委托单位"), on_delete=models.PROTECT, related_name="agent_authorisations"
     )
     agent = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("受托人"), on_delete=models.PROTECT, related_name="agencies_represented"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("受托人"),
+        on_delete=models.PROTECT,
+        related_name="agencies_represented",
     )
     reference = models.CharField(_("授权委托书编号"), max_length=100)
     valid_from = models.DateField(_("生效日期"))
@@ -146,9 +149,7 @@ class AgentAuthorisation(models.Model):
 
     def valid_on(self, day: datetime.date) -> bool:
         return (
-            self.revoked_at is None
-            and self.valid_from <= day
-            and (self.valid_until is None or day <= self.valid_until)
+            self.revoked_at is None and self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
         )
 
 
@@ -300,7 +301,9 @@ class RepairRequest(models.Model):
             models.Index(fields=["handled_by", "status"], name="remedies_repair_handler"),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["record"], condition=Q(status__in=REPAIR_OPEN), name="remedies_one_open_repair")
+            models.UniqueConstraint(
+                fields=["record"], condition=Q(status__in=REPAIR_OPEN), name="remedies_one_open_repair"
+            )
         ]
 
     def __str__(self) -> str:
@@ -323,8 +326,12 @@ class Attachment(models.Model):
         EVIDENCE = "evidence", _("证明材料")
         PLEDGE = "pledge", _("信用承诺书")
 
-    objection = models.ForeignKey(Objection, null=True, blank=True, on_delete=models.PROTECT, related_name="attachments")
-    repair = models.ForeignKey(RepairRequest, null=True, blank=True, on_delete=models.PROTECT, related_name="attachments")
+    objection = models.ForeignKey(
+        Objection, null=True, blank=True, on_delete=models.PROTECT, related_name="attachments"
+    )
+    repair = models.ForeignKey(
+        RepairRequest, null=True, blank=True, on_delete=models.PROTECT, related_name="attachments"
+    )
     purpose = models.CharField(_("类别"), max_length=10, choices=Purpose.choices, default=Purpose.EVIDENCE)
     file = models.FileField(_("文件"), upload_to="remedies/%Y/%m/", max_length=200)
     original_name = models.CharField(_("文件名"), max_length=200)
@@ -341,7 +348,8 @@ class Attachment(models.Model):
         constraints = [
             models.CheckConstraint(
                 name="remedies_attachment_one_parent",
-                condition=Q(objection__isnull=False, repair__isnull=True) | Q(objection__isnull=True, repair__isnull=False),
+                condition=Q(objection__isnull=False, repair__isnull=True)
+                | Q(objection__isnull=True, repair__isnull=False),
             )
         ]
 

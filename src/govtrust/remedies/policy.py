@@ -55,7 +55,11 @@ class RuleVersion:
 
     @property
     def basis(self) -> str:
-        text = f"《{self.document}》（{self.number}）" if self.number and self.number != self.document else f"《{self.document}》"
+        text = (
+            f"《{self.document}》（{self.number}）"
+            if self.number and self.number != self.document
+            else f"《{self.document}》"
+        )
         return text + (self.articles or "")
 
 
@@ -108,7 +112,9 @@ def parse_values(values: Any, where: str) -> dict[str, int] | None:
         if n is None:
             continue
         if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 365:
-            raise RuleError(gettext("%(where)s：“%(key)s”应为1至365之间的整数（工作日）") % {"where": where, "key": key})
+            raise RuleError(
+                gettext("%(where)s：“%(key)s”应为1至365之间的整数（工作日）") % {"where": where, "key": key}
+            )
         parsed[key] = n
     if "decide" not in parsed:
         raise RuleError(gettext("%(where)s：缺少处理时限 decide") % {"where": where})

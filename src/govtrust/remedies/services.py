@@ -32,6 +32,7 @@ from govtrust.accounts.models import Role, User
 from govtrust.core import periods
 from govtrust.core.audit import actor_identity, log_change, model_snapshot
 from govtrust.core.errors import ErrorDict, add_error, raise_if_errors
+from govtrust.core.models import Region
 from govtrust.core.notifications import notify
 from govtrust.records import services as record_services
 from govtrust.records.models import CreditRecord, RecordStatus, SubjectKind
@@ -201,9 +202,11 @@ def _may_review(user: Any, objection: Objection) -> None:
 
 
 def _credit_office_for(agency: Agency) -> Agency | None:
-    region = agency.region
+    region: Region | None = agency.region
     while region is not None:
-        office = Agency.objects.filter(is_credit_office=True, region=region).exclude(pk=agency.pk).order_by("pk").first()
+        office = (
+            Agency.objects.filter(is_credit_office=True, region=region).exclude(pk=agency.pk).order_by("pk").first()
+        )
         if office is not None:
             return office
         region = region.parent
@@ -534,7 +537,8 @@ def objection_decide(
         _apply_to_record(actor=actor, objection=result, record_action=record_action, changes=changes, reason=reasons)
         notify(
             recipients=_subject_people(result),
-            title=_("异议 %(n)s 已作出决定：%(outcome)s") % {"n": result.number, "outcome": result.get_status_display()},
+            title=_("异议 %(n)s 已作出决定：%(outcome)s")
+            % {"n": result.number, "outcome": result.get_status_display()},
             body=reasons, link=_link("remedies:objection_detail", result.number), category="remedies.decision",
             email=True,
         )  # fmt: skip
@@ -665,7 +669,7 @@ def repair_file(
     evidence: Sequence[Any] = (),
     today: datetime.date | None = None,
 ) -> RepairRequest:
-    """Apply for repair: refused (ValidationError) unless the record is eligible today; needs the pledge and evidence."""
+    """Apply for repair: refused unless the record is eligible today; needs the pledge and the evidence."""
     today = _today(today)
     record = CreditRecord.objects.select_related("agency", "supplier").get(pk=record.pk)
     if record.subject_kind != SubjectKind.AGENCY or record.agency is None:
@@ -806,8 +810,12 @@ def deadlines_recompute(*, year: int | None = None) -> int:
             n = o.extended_days if o.status == ObjectionStatus.EXTENDED and o.extended_days else o.decide_days
             due = _deadline(o.filed_on, n, o.rule_basis)
             if (due.date, due.provisional) != (o.due_on, o.due_provisional):
-                Objection.objects.filter(pk=o.pk).update(due_on=due.date, due_provisional=due.provisional,
-                                                         due_basis=due.basis[:500], updated_at=timezone.now())
+                Objection.objects.filter(pk=o.pk).update(
+                    due_on=due.date,
+                    due_provisional=due.provisional,
+                    due_basis=due.basis[:500],
+                    updated_at=timezone.now(),
+                )
                 changed.append(f"{o.number}: {o.due_on} -> {due.date}")
         reviews = Objection.objects.filter(status=ObjectionStatus.REVIEW_REQUESTED, review_due_provisional=True)
         for o in reviews:
@@ -820,8 +828,12 @@ def deadlines_recompute(*, year: int | None = None) -> int:
         for r in RepairRequest.objects.open().filter(due_provisional=True):
             due = _deadline(r.filed_on, r.decide_days, r.rule_basis)
             if (due.date, due.provisional) != (r.due_on, r.due_provisional):
-                RepairRequest.objects.filter(pk=r.pk).update(due_on=due.date, due_provisional=due.provisional,
-                                                             due_basis=due.basis[:500], updated_at=timezone.now())
+                RepairRequest.objects.filter(pk=r.pk).update(
+                    due_on=due.date,
+                    due_provisional=due.provisional,
+                    due_basis=due.basis[:500],
+                    updated_at=timezone.now(),
+                )
                 changed.append(f"{r.number}: {r.due_on} -> {due.date}")
         if changed:
             log_change(actor=None, action="update", object_type="remedies.deadline", object_id=str(year or ""),

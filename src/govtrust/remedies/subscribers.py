@@ -70,9 +70,13 @@ def send_guidance(records: list[CreditRecord]) -> int:
             lines.append(f"{record.number}（{record.document_number}）：{when}")
         if len(records_of) > 20:
             lines.append(_("……共%(n)d条") % {"n": len(records_of)})
-        body = "\n".join(lines) + "\n" + _(
-            "申请条件：最短公示期届满；失信行为已纠正、法定义务已全部履行；作出信用承诺。"
-            "请在“异议与修复 > 本单位记录”中提交申请，并上传信用承诺书和证明材料。对记录有异议的，可提出异议。"
+        body = (
+            "\n".join(lines)
+            + "\n"
+            + _(
+                "申请条件：最短公示期届满；失信行为已纠正、法定义务已全部履行；作出信用承诺。"
+                "请在“异议与修复 > 本单位记录”中提交申请，并上传信用承诺书和证明材料。对记录有异议的，可提出异议。"
+            )
         )
         sent += len(
             notify(

@@ -28,7 +28,9 @@ def _claim(model: Any, pk: int, field: str, due: datetime.date) -> bool:
     # Conditional UPDATE: only one sweep (or one run) wins each reminder.
     from django.db.models import Q
 
-    return bool(model.objects.filter(Q(**{f"{field}__isnull": True}) | ~Q(**{field: due}), pk=pk).update(**{field: due}))
+    return bool(
+        model.objects.filter(Q(**{f"{field}__isnull": True}) | ~Q(**{field: due}), pk=pk).update(**{field: due})
+    )
 
 
 def _remind(model: Any, obj: Any, due: datetime.date, run_date: datetime.date, handlers: list[Any], link: str,
@@ -39,7 +41,8 @@ def _remind(model: Any, obj: Any, due: datetime.date, run_date: datetime.date, h
         with transaction.atomic():
             notify(
                 recipients=[*handlers, obj.filed_by],
-                title=_("已超期：%(label)s %(n)s（期限%(due)s）") % {"label": label, "n": obj.number, "due": due.isoformat()},
+                title=_("已超期：%(label)s %(n)s（期限%(due)s）")
+                % {"label": label, "n": obj.number, "due": due.isoformat()},
                 body=_("已超过办理期限%(days)d个工作日。")
                 % {"days": periods.working_days_between(due, run_date)},
                 link=link, category="remedies.overdue", email=True,
@@ -50,7 +53,8 @@ def _remind(model: Any, obj: Any, due: datetime.date, run_date: datetime.date, h
         with transaction.atomic():
             notify(
                 recipients=handlers,
-                title=_("即将到期：%(label)s %(n)s（期限%(due)s）") % {"label": label, "n": obj.number, "due": due.isoformat()},
+                title=_("即将到期：%(label)s %(n)s（期限%(due)s）")
+                % {"label": label, "n": obj.number, "due": due.isoformat()},
                 link=link, category="remedies.deadline", email=True,
             )  # fmt: skip
         return "reminded"

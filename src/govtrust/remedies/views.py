@@ -64,7 +64,7 @@ def _timeline(kind: str, pk: int) -> QuerySet[Transition]:
     return Transition.objects.filter(kind=kind, object_id=pk).order_by("at", "pk")
 
 
-# --- the subject's side ------------------------------------------------------------------------------------------------
+# --- the subject's side -----------------------------------------------------------------------------------------------
 @login_required
 def my_records(request: HttpRequest) -> HttpResponse:
     _require(request, services.FILE)
@@ -134,7 +134,7 @@ def repair_new(request: HttpRequest, number: str) -> HttpResponse:
     return render(request, "remedies/repair_new.html", {"form": form, "record": record, "eligibility": verdict})
 
 
-# --- objections ------------------------------------------------------------------------------------------------------
+# --- objections -------------------------------------------------------------------------------------------------------
 @login_required
 def objection_list(request: HttpRequest) -> HttpResponse:
     _require(request, services.VIEW)
@@ -173,8 +173,7 @@ def _objection_abilities(user: Any, o: Objection) -> dict[str, bool]:
         "extend": handler and o.status == ObjectionStatus.ACCEPTED and bool(o.extended_days),
         "decide": handler and o.status in (ObjectionStatus.ACCEPTED, ObjectionStatus.EXTENDED),
         "withdraw": subject_side and o.status in OBJECTION_PENDING_DECISION,
-        "request_review": subject_side
-        and o.status in (ObjectionStatus.REJECTED, ObjectionStatus.PARTLY_UPHELD),
+        "request_review": subject_side and o.status in (ObjectionStatus.REJECTED, ObjectionStatus.PARTLY_UPHELD),
         "review": reviewer,
     }
 
@@ -245,7 +244,7 @@ def objection_action(request: HttpRequest, number: str, action: str) -> HttpResp
     return redirect("remedies:objection_detail", number=number)
 
 
-# --- repairs ---------------------------------------------------------------------------------------------------------
+# --- repairs ----------------------------------------------------------------------------------------------------------
 @login_required
 def repair_list(request: HttpRequest) -> HttpResponse:
     _require(request, services.VIEW)
@@ -321,14 +320,14 @@ def repair_action(request: HttpRequest, number: str, action: str) -> HttpRespons
     return redirect("remedies:repair_detail", number=number)
 
 
-# --- attachments -----------------------------------------------------------------------------------------------------
+# --- attachments ------------------------------------------------------------------------------------------------------
 @login_required
-def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
+def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     attachment = get_object_or_404(Attachment, pk=pk)
     if attachment.objection_id is not None:
         visible = Objection.objects.visible_to(request.user).filter(pk=attachment.objection_id).exists()
     else:
-        visible = RepairRequest.objects.visible_to(request.user).filter(pk=attachment.repair_id).exists()
+        visible = RepairRequest.objects.visible_to(request.user).filter(pk=attachment.repair_id or 0).exists()
     if not visible:
         raise Http404
     response = FileResponse(
@@ -339,7 +338,7 @@ def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-# --- repair notice (信用修复告知书, 两书同达) ----------------------------------------------------------------------------
+# --- repair notice (信用修复告知书, 两书同达) ----------------------------------------------------------------------
 @login_required
 def repair_notice(request: HttpRequest, number: str) -> HttpResponse:
     """A printable notice the deciding authority may deliver with its decision. Visible to the authority's users,
@@ -359,7 +358,7 @@ def repair_notice(request: HttpRequest, number: str) -> HttpResponse:
     )
 
 
-# --- agent authorisations --------------------------------------------------------------------------------------------
+# --- agent authorisations ---------------------------------------------------------------------------------------------
 @login_required
 def agent_list(request: HttpRequest) -> HttpResponse:
     _require(request, services.FILE)
@@ -398,7 +397,7 @@ def agent_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("remedies:agent_list")
 
 
-# --- dashboard -------------------------------------------------------------------------------------------------------
+# --- dashboard --------------------------------------------------------------------------------------------------------
 def _stats(rows: list[dict[str, Any]], today: datetime.date, open_statuses: Any) -> dict[str, Any]:
     s: dict[str, Any] = {"open": 0, "open_overdue": 0, "closed_on_time": 0, "closed_late": 0, "days": []}
     for row in rows:
@@ -433,7 +432,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     for row in RepairRequest.objects.filter(handled_by__in=agencies, filed_on__gte=since).values("handled_by", *fields):
         repair_rows[row["handled_by"]].append(row)
     names = dict(Agency.objects.filter(pk__in=set(objection_rows) | set(repair_rows)).values_list("pk", "name"))
-    table = []
+    table: list[dict[str, Any]] = []
     for pk in sorted(names, key=lambda p: names[p]):
         table.append(
             {
@@ -451,7 +450,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     chart = {
         "tooltip": {"trigger": "axis"},
         "legend": {"data": [str(label) for _k, label in series_keys]},
-        "xAxis": {"type": "category", "data": [row["name"] for row in table], "axisLabel": {"interval": 0, "rotate": 30}},
+        "xAxis": {
+            "type": "category",
+            "data": [row["name"] for row in table],
+            "axisLabel": {"interval": 0, "rotate": 30},
+        },
         "yAxis": {"type": "value", "minInterval": 1},
         "series": [
             {
