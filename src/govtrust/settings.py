@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "govtrust.registry",
     "govtrust.accounts",
     "govtrust.records",
+    "govtrust.remedies",
     "govtrust.evaluation",
     "govtrust.disclosure",
     "govtrust.demo",
@@ -94,6 +95,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "govtrust.core.context_processors.console",
+                "govtrust.remedies.context_processors.objections",
             ],
         },
     }

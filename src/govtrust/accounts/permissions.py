@@ -30,6 +30,10 @@ ACTIONS: dict[str, StrPromise] = {
     "records.view": _("查看信用记录和信用档案"),
     "records.change": _("更正、撤销、修复信用记录；核对容错纠错认定"),
     "fault_tolerance.manage": _("登记容错纠错认定（纪检监察、组织人事部门）"),
+    "remedies.view": _("查看异议、信用修复申请及办理时效"),
+    "remedies.file": _("提出异议、信用修复申请（被记录主体或其委托代理人）"),
+    "remedies.decide": _("办理异议、信用修复申请（数据提供部门、认定单位）"),
+    "remedies.review": _("复核异议（省社会信用综合管理部门）"),
 }
 
 # API scope → what a machine caller may call with a token carrying it.
