@@ -7,6 +7,7 @@ import threading
 
 import pytest
 from django.db import close_old_connections, connection
+from django.utils import timezone
 from registry.builders import SYSTEM
 
 from govtrust.records import services
@@ -22,7 +23,7 @@ PER_THREAD = 5
 def test_record_numbers_are_unique_under_concurrent_creation(cast):  # type: ignore[no-untyped-def]
     errors: list[BaseException] = []
     start = threading.Barrier(THREADS)
-    recent = dt.date.today() - dt.timedelta(days=3)
+    recent = timezone.localdate() - dt.timedelta(days=3)
 
     def work(t: int) -> None:
         try:
@@ -56,5 +57,5 @@ def test_record_numbers_are_unique_under_concurrent_creation(cast):  # type: ign
     assert errors == []
     numbers = list(CreditRecord.objects.values_list("number", flat=True))
     assert len(numbers) == THREADS * PER_THREAD == len(set(numbers))
-    year = dt.date.today().year
+    year = timezone.localdate().year
     assert sorted(numbers) == [f"XY{year}{n:07d}" for n in range(1, THREADS * PER_THREAD + 1)]

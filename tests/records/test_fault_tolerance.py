@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from registry.builders import SYSTEM
 
 from govtrust.core.models import OutboxEvent
@@ -15,7 +16,7 @@ from govtrust.records.services import RecordDraft
 
 from .conftest import record_kwargs
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 RECENT = TODAY - dt.timedelta(days=20)
 
 

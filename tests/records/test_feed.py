@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.utils import timezone
 from registry.builders import SYSTEM
 
 from govtrust.accounts import services as accounts
@@ -21,7 +22,7 @@ from govtrust.records.models import ChangeType, CreditRecord, RecordChange, Reco
 from .conftest import record_kwargs
 
 URL = "/api/records/feed/changes"
-RECENT = dt.date.today() - dt.timedelta(days=5)
+RECENT = timezone.localdate() - dt.timedelta(days=5)
 
 
 def token(scopes: list[str], *, name: str = "省公共信用信息平台", rate: int = 600) -> str:
@@ -100,7 +101,7 @@ def test_bulk_creation_and_the_sweep_enter_the_feed(client, cast):  # type: igno
     from govtrust.records.sweeps import records_lifecycle
 
     tok = token(["records.feed"])
-    future = dt.date.today() + dt.timedelta(days=3)
+    future = timezone.localdate() + dt.timedelta(days=3)
     drafts = []
     for n in range(3):
         data = record_kwargs(cast, document_number=f"批〔2025〕{n}号", decision_date=future if n == 0 else RECENT)

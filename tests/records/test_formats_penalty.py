@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.utils import timezone
 from registry.builders import make_id, make_uscc
 
 from govtrust.core.codes import forget_legacy_codes
@@ -53,7 +54,7 @@ def test_the_legal_person_template_has_the_27_national_columns_plus_operation_an
 
 @pytest.mark.django_db
 def test_a_good_row_becomes_an_in_force_record_of_the_body(cast, tmp_path):
-    batch = legal(cast, tmp_path, [good(cast, 处罚决定日期=datetime.date.today().isoformat(), 处罚有效期="2099-12-31")])
+    batch = legal(cast, tmp_path, [good(cast, 处罚决定日期=timezone.localdate().isoformat(), 处罚有效期="2099-12-31")])
     assert (batch.status, batch.rows_published) == (ImportBatch.Status.PUBLISHED, 1)
     record = CreditRecord.objects.get()
     assert (record.agency, record.severity, record.status, record.source, record.source_row) == (

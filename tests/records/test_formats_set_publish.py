@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from registry.builders import SYSTEM, make_uscc
 
 from govtrust.core.events import OutboxEvent
@@ -23,7 +24,7 @@ from .formats_helpers import LEGAL_HEADERS, errors_of, legal_row, write_csv
 
 LEGAL = "records.penalty_legal_person"
 AUTH = make_uscc(501, area="320100")
-TODAY = datetime.date.today()
+TODAY = timezone.localdate()
 # Numbers, ids, timestamps and the batch differ between two imports by construction; everything else must not.
 VOLATILE = {"id", "number", "created_at", "updated_at", "batch_number"}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from registry.builders import SYSTEM
@@ -52,7 +53,7 @@ def _expected(record: CreditRecord, today: dt.date) -> bool:
 def test_published_never_returns_a_personal_covered_repaired_revoked_or_out_of_window_record(cast, specs, query_offset):  # type: ignore[no-untyped-def]
     CreditRecord.objects.all().delete()
     FaultToleranceRuling.objects.all().delete()
-    base = dt.date.today()
+    base = timezone.localdate()
     for n, (subject_name, kind, offset, fate) in enumerate(specs):
         extra = dict(KINDS[kind])
         subject = getattr(cast, subject_name)
@@ -88,7 +89,7 @@ def test_published_never_returns_a_personal_covered_repaired_revoked_or_out_of_w
 
 
 def test_records_about_people_and_enterprises_are_never_published_even_when_in_force(cast):  # type: ignore[no-untyped-def]
-    recent = dt.date.today() - dt.timedelta(days=5)
+    recent = timezone.localdate() - dt.timedelta(days=5)
     for n, subject in enumerate((cast.person, cast.enterprise)):
         services.record_create(
             actor=SYSTEM, **record_kwargs(cast, subject=subject, document_number=f"p{n}", decision_date=recent)

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from registry.builders import SYSTEM, make_uscc
 
 from govtrust.core.models import ObjectChange, OutboxEvent
@@ -16,7 +17,7 @@ from govtrust.records.services import RecordDraft
 
 from .conftest import PAST, record_kwargs
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 
 
 def events(name: str) -> list[dict]:  # type: ignore[type-arg]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils import timezone
 from registry.builders import SYSTEM
 
 from govtrust.core.models import OutboxEvent
@@ -14,7 +15,7 @@ from govtrust.records.sweeps import records_lifecycle
 
 from .conftest import record_kwargs
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 
 
 def test_the_sweep_starts_and_ends_publicity_and_a_second_run_changes_nothing(cast):  # type: ignore[no-untyped-def]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 
+from django.utils import timezone
 from python_calamine import CalamineWorkbook
 from registry.builders import SYSTEM
 
@@ -15,7 +16,7 @@ from govtrust.records.models import FaultToleranceRuling, RulingStatus
 
 from .conftest import record_kwargs
 
-RECENT = dt.date.today() - dt.timedelta(days=10)
+RECENT = timezone.localdate() - dt.timedelta(days=10)
 
 
 def make_records(cast):  # type: ignore[no-untyped-def]
@@ -135,7 +136,7 @@ def test_discipline_departments_record_rulings_and_the_credit_office_checks_them
         "/console/fault-tolerance/new/",
         {
             "number": "玄纪容〔2026〕9号",
-            "decision_date": dt.date.today().isoformat(),
+            "decision_date": timezone.localdate().isoformat(),
             "subject_kind": "agency",
             "subject_code": cast.xw_edu.uscc,
             "grounds": "<script>alert(1)</script>",

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 CodeStatus = Literal["valid", "invalid", "legacy"]
@@ -141,7 +142,7 @@ def check_id_number(number: str, *, today: datetime.date | None = None) -> CodeC
     15-digit first-generation numbers (birth year 19YY, no check digit) are `legacy` when their date is real.
     """
     number = normalise_code(number)
-    today = today or datetime.date.today()
+    today = today or timezone.localdate()
     if len(number) == 15:
         if not _isdigits(number):
             return CodeCheck(number, "invalid", _("15位身份证号码应全部为数字"))

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any, TypeVar
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -355,7 +356,7 @@ class CivilServants(ImportKind):
     def begin(self, batch: ImportBatch) -> None:
         self.agencies = dict(Agency.objects.values_list("uscc", "pk"))
         self.scope = _Scope(batch)
-        self.today = datetime.date.today()
+        self.today = timezone.localdate()
 
     def validate_row(self, values: dict[str, str], *, row_number: int) -> RowOutcome:
         errors: list[CellError] = []

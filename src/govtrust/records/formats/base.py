@@ -194,7 +194,7 @@ class RecordKind(ImportKind):
     def begin(self, batch: ImportBatch) -> None:
         self.batch_number = batch.number
         self.stamp_day = services._today()
-        self.today = datetime.date.today()
+        self.today = timezone.localdate()
         self.legacy_codes = codes.known_legacy_codes()
         self.uscc_checks: dict[str, CodeCheck] = {}
         self.parsed_dates: dict[str, tuple[datetime.date | None, str]] = {}
