@@ -73,6 +73,7 @@ REFERENCE_DATA = [
     ("govtrust.accounts.migrations.0003_default_roles", "create_roles"),
     ("govtrust.accounts.migrations.0004_grant_records_ingest", "grant"),
     ("govtrust.accounts.migrations.0005_records_grants", "grant"),
+    ("govtrust.sanctions.migrations.0002_grants", "grant"),
 ]
 
 

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "govtrust.registry",
     "govtrust.accounts",
     "govtrust.records",
+    "govtrust.sanctions",
     "govtrust.disclosure",
     "govtrust.demo",
 ]

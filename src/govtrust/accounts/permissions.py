@@ -30,6 +30,10 @@ ACTIONS: dict[str, StrPromise] = {
     "records.view": _("查看信用记录和信用档案"),
     "records.change": _("更正、撤销、修复信用记录；核对容错纠错认定"),
     "fault_tolerance.manage": _("登记容错纠错认定（纪检监察、组织人事部门）"),
+    "sanctions.view": _("查看失信惩戒案件、限期整改、移送追责和守信激励"),
+    "sanctions.decide": _("决定失信惩戒措施（确认、变更、不予采取），审核整改"),
+    "rectification.respond": _("提交限期整改的书面说明和整改材料"),
+    "referral.record": _("接收移送追责并反馈处理结果（纪检监察、组织人事部门）"),
 }
 
 # API scope → what a machine caller may call with a token carrying it.
