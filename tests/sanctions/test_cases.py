@@ -19,7 +19,9 @@ def measure(case: SanctionCase, code: str) -> Measure:
 
 
 @pytest.mark.django_db
-def test_a_record_in_force_opens_a_case_with_proposed_measures_and_tells_the_deciders(cast, people, django_capture_on_commit_callbacks):
+def test_a_record_in_force_opens_a_case_with_proposed_measures_and_tells_the_deciders(
+    cast, people, django_capture_on_commit_callbacks
+):
     record = make_record(cast, django_capture_on_commit_callbacks)
     case = SanctionCase.objects.get(record=record)
     assert case.status == CaseStatus.PENDING and case.agency == cast.xw_edu
@@ -52,16 +54,23 @@ def test_the_same_event_delivered_twice_proposes_the_measures_once(cast, people,
 def test_records_of_enterprises_persons_and_commendations_open_no_case(cast, django_capture_on_commit_callbacks):
     make_record(cast, django_capture_on_commit_callbacks, subject=cast.enterprise, document_number="企1")
     make_record(cast, django_capture_on_commit_callbacks, subject=cast.person, document_number="人1")
-    make_record(cast, django_capture_on_commit_callbacks, record_class="commendation", severity="",
-                sub_type="integrity_model", document_number="表1")
+    make_record(
+        cast,
+        django_capture_on_commit_callbacks,
+        record_class="commendation",
+        severity="",
+        sub_type="integrity_model",
+        document_number="表1",
+    )
     assert SanctionCase.objects.count() == 0
 
 
 @pytest.mark.django_db
 def test_an_officer_confirms_a_measure_which_then_is_in_force(cast, people, django_capture_on_commit_callbacks):
     case = SanctionCase.objects.get(record=make_record(cast, django_capture_on_commit_callbacks))
-    services.measure_decide(actor=people.officer, measure=measure(case, "honours_ineligible"), decision="confirm",
-                            reason="记录属实")
+    services.measure_decide(
+        actor=people.officer, measure=measure(case, "honours_ineligible"), decision="confirm", reason="记录属实"
+    )
     m = measure(case, "honours_ineligible")
     assert (m.status, m.applied_code, m.decided_by_name) == (MeasureStatus.IN_FORCE, "honours_ineligible", "city")
     assert queries.honours_barred(cast.xw_edu)
@@ -70,16 +79,31 @@ def test_an_officer_confirms_a_measure_which_then_is_in_force(cast, people, djan
 
 
 @pytest.mark.django_db
-def test_an_officer_changes_a_measure_with_mitigation_to_a_lighter_one(cast, people, django_capture_on_commit_callbacks):
+def test_an_officer_changes_a_measure_with_mitigation_to_a_lighter_one(
+    cast, people, django_capture_on_commit_callbacks
+):
     case = SanctionCase.objects.get(record=make_record(cast, django_capture_on_commit_callbacks))
     with pytest.raises(ValidationError) as error:  # mitigation needs its grounds recorded first
-        services.measure_decide(actor=people.officer, measure=measure(case, "honours_ineligible"), decision="change",
-                                new_code="public_criticism", mitigated=True, reason="已挽回损失")
+        services.measure_decide(
+            actor=people.officer,
+            measure=measure(case, "honours_ineligible"),
+            decision="change",
+            new_code="public_criticism",
+            mitigated=True,
+            reason="已挽回损失",
+        )
     assert "mitigated" in error.value.message_dict
-    services.case_record_mitigation(actor=people.officer, case=case, grounds=["recovered_loss"],
-                                    note="已于决定前全额支付拖欠款项")
-    services.measure_decide(actor=people.officer, measure=measure(case, "honours_ineligible"), decision="change",
-                            new_code="public_criticism", mitigated=True, reason="已挽回损失，从轻")
+    services.case_record_mitigation(
+        actor=people.officer, case=case, grounds=["recovered_loss"], note="已于决定前全额支付拖欠款项"
+    )
+    services.measure_decide(
+        actor=people.officer,
+        measure=measure(case, "honours_ineligible"),
+        decision="change",
+        new_code="public_criticism",
+        mitigated=True,
+        reason="已挽回损失，从轻",
+    )
     m = measure(case, "honours_ineligible")
     assert (m.status, m.applied_code, m.mitigated) == (MeasureStatus.IN_FORCE, "public_criticism", True)
     assert not queries.honours_barred(cast.xw_edu)
@@ -88,7 +112,9 @@ def test_an_officer_changes_a_measure_with_mitigation_to_a_lighter_one(cast, peo
 
 
 @pytest.mark.django_db
-def test_declining_every_measure_decides_the_case_with_no_measure_in_force(cast, people, django_capture_on_commit_callbacks):
+def test_declining_every_measure_decides_the_case_with_no_measure_in_force(
+    cast, people, django_capture_on_commit_callbacks
+):
     case = SanctionCase.objects.get(record=make_record(cast, django_capture_on_commit_callbacks))
     services.case_record_mitigation(actor=people.officer, case=case, grounds=["stopped_in_time"], note="及时制止")
     for m in case.measures.all():
@@ -103,7 +129,9 @@ def test_declining_every_measure_decides_the_case_with_no_measure_in_force(cast,
 
 
 @pytest.mark.django_db
-def test_a_measure_cannot_be_decided_twice_so_of_two_officers_exactly_one_wins(cast, people, django_capture_on_commit_callbacks):
+def test_a_measure_cannot_be_decided_twice_so_of_two_officers_exactly_one_wins(
+    cast, people, django_capture_on_commit_callbacks
+):
     case = SanctionCase.objects.get(record=make_record(cast, django_capture_on_commit_callbacks))
     stale = measure(case, "honours_ineligible")
     services.measure_decide(actor=people.officer, measure=stale, decision="confirm", reason="属实")
@@ -125,8 +153,13 @@ def test_nobody_but_a_credit_office_in_scope_may_decide(cast, people, django_cap
 @pytest.mark.django_db
 def test_a_covered_record_gets_no_sanction(cast, people, django_capture_on_commit_callbacks):
     ruling = record_services.ruling_record(
-        actor=cast.discipline_user, number="玄纪容〔2026〕1号", authority=cast.xw_discipline,
-        decision_date=cast_date(), grounds="先行先试中的失误", subject=cast.xw_edu, conduct_description="试点",
+        actor=cast.discipline_user,
+        number="玄纪容〔2026〕1号",
+        authority=cast.xw_discipline,
+        decision_date=cast_date(),
+        grounds="先行先试中的失误",
+        subject=cast.xw_edu,
+        conduct_description="试点",
         document_numbers=["宁市监罚〔2025〕12号"],
     )
     record_services.ruling_check(actor=cast.prov_user, ruling=ruling, accepted=True, reason="")
@@ -145,7 +178,8 @@ def cast_date():  # type: ignore[no-untyped-def]
 def test_hostile_reasons_are_stored_as_text(cast, people, django_capture_on_commit_callbacks):
     case = SanctionCase.objects.get(record=make_record(cast, django_capture_on_commit_callbacks))
     hostile = "<script>alert(1)</script>'; DROP TABLE sanctions_measure; --"
-    services.measure_decide(actor=people.officer, measure=measure(case, "performance_deduction"), decision="confirm",
-                            reason=hostile)
+    services.measure_decide(
+        actor=people.officer, measure=measure(case, "performance_deduction"), decision="confirm", reason=hostile
+    )
     assert measure(case, "performance_deduction").decision_reason == hostile
     assert Measure.objects.count() == 3

@@ -21,8 +21,13 @@ PDF = b"%PDF-1.7\n%fake but signed like a pdf\n"
 
 def issue(cast, people, capture, *, on: D | None = None) -> RectificationOrder:  # type: ignore[no-untyped-def]
     case = SanctionCase.objects.get(record=make_record(cast, capture))
-    services.measure_decide(actor=people.officer, measure=case.measures.get(code="rectification"),
-                            decision="confirm", reason="须书面说明并整改", today=on)
+    services.measure_decide(
+        actor=people.officer,
+        measure=case.measures.get(code="rectification"),
+        decision="confirm",
+        reason="须书面说明并整改",
+        today=on,
+    )
     return RectificationOrder.objects.get(case=case)
 
 
@@ -40,7 +45,9 @@ def test_confirming_rectification_issues_an_order_to_the_body(cast, people, djan
 
 
 @pytest.mark.django_db
-def test_the_full_path_issued_explained_evidence_sent_back_evidence_accepted(cast, people, django_capture_on_commit_callbacks):
+def test_the_full_path_issued_explained_evidence_sent_back_evidence_accepted(
+    cast, people, django_capture_on_commit_callbacks
+):
     order = issue(cast, people, django_capture_on_commit_callbacks)
     services.order_submit_explanation(actor=people.body, order=order, text="合同管理疏漏，未按期付款")
     services.order_submit_evidence(actor=people.body, order=order, note="已付清", files=[pdf()])
@@ -130,7 +137,9 @@ def test_bad_evidence_files_are_refused_and_nothing_is_stored(cast, people, djan
 
 
 @pytest.mark.django_db
-def test_an_evidence_file_is_kept_under_a_random_name_with_its_checksum(cast, people, django_capture_on_commit_callbacks):
+def test_an_evidence_file_is_kept_under_a_random_name_with_its_checksum(
+    cast, people, django_capture_on_commit_callbacks
+):
     import hashlib
 
     order = issue(cast, people, django_capture_on_commit_callbacks)
@@ -145,7 +154,9 @@ def test_an_evidence_file_is_kept_under_a_random_name_with_its_checksum(cast, pe
 
 
 @pytest.mark.django_db
-def test_the_deadline_counts_working_days_across_the_national_day_holiday(cast, people, django_capture_on_commit_callbacks):
+def test_the_deadline_counts_working_days_across_the_national_day_holiday(
+    cast, people, django_capture_on_commit_callbacks
+):
     order = issue(cast, people, django_capture_on_commit_callbacks, on=D(2026, 9, 28))
     # 9/29, 9/30, (10/1–10/7 off), 10/8, 10/9, 10/10 (make-up Saturday), then three full weeks → 10/30.
     assert (order.due_date, order.due_provisional) == (D(2026, 10, 30), False)
@@ -167,9 +178,11 @@ def test_a_deadline_into_a_year_without_an_arrangement_is_provisional_and_recomp
     assert "2027" in order.due_basis
     with django_capture_on_commit_callbacks(execute=True):
         core_services.calendar_year_save(
-            actor=cast.prov_user, year=2027, holidays=["2027-01-01", "2027-05-01", "2027-10-01", "2027-10-02",
-                                                       "2027-10-03"],
-            workdays=[], basis="测试用安排",
+            actor=cast.prov_user,
+            year=2027,
+            holidays=["2027-01-01", "2027-05-01", "2027-10-01", "2027-10-02", "2027-10-03"],
+            workdays=[],
+            basis="测试用安排",
         )
     order.refresh_from_db()
     assert (order.due_date, order.due_provisional) == (D(2027, 1, 13), False)

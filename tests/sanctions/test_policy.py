@@ -69,11 +69,22 @@ def test_nothing_is_proposed_for_enterprises_or_persons_or_before_the_opinions_t
         ({"decision": "maybe", "reason": "x"}, "decision"),
         ({"decision": "change", "reason": "x", "new_code": "nonsense"}, "new_code"),
         ({"decision": "change", "reason": "x", "new_code": "honours_ineligible"}, "new_code"),  # same as proposed
-        ({"decision": "confirm", "reason": "x", "mitigated": True, "mitigation_grounds": ["recovered_loss"]}, "mitigated"),
+        (
+            {"decision": "confirm", "reason": "x", "mitigated": True, "mitigation_grounds": ["recovered_loss"]},
+            "mitigated",
+        ),
         ({"decision": "decline", "reason": "x", "mitigated": True}, "mitigated"),  # no grounds recorded
         # 从轻 means lighter: a heavier measure is refused
-        ({"decision": "change", "reason": "x", "new_code": "leader_accountability", "mitigated": True,
-          "mitigation_grounds": ["removed_harm"]}, "new_code"),
+        (
+            {
+                "decision": "change",
+                "reason": "x",
+                "new_code": "leader_accountability",
+                "mitigated": True,
+                "mitigation_grounds": ["removed_harm"],
+            },
+            "new_code",
+        ),
     ],
 )
 def test_it_refuses_a_decision_without_reasons_or_with_inconsistent_mitigation(kwargs, field):
@@ -83,10 +94,23 @@ def test_it_refuses_a_decision_without_reasons_or_with_inconsistent_mitigation(k
 
 def test_it_accepts_a_mitigated_change_to_a_lighter_measure_and_a_mitigated_decline():
     grounds = ["stopped_in_time"]
-    assert not policy.check_decision(cat(), proposed="honours_ineligible", decision="change", reason="已挽回",
-                                     new_code="public_criticism", mitigated=True, mitigation_grounds=grounds)
-    assert not policy.check_decision(cat(), proposed="honours_ineligible", decision="decline", reason="免于惩戒",
-                                     mitigated=True, mitigation_grounds=grounds)
+    assert not policy.check_decision(
+        cat(),
+        proposed="honours_ineligible",
+        decision="change",
+        reason="已挽回",
+        new_code="public_criticism",
+        mitigated=True,
+        mitigation_grounds=grounds,
+    )
+    assert not policy.check_decision(
+        cat(),
+        proposed="honours_ineligible",
+        decision="decline",
+        reason="免于惩戒",
+        mitigated=True,
+        mitigation_grounds=grounds,
+    )
 
 
 def test_mitigation_needs_a_known_ground_and_a_statement():
