@@ -74,6 +74,7 @@ REFERENCE_DATA = [
     ("govtrust.accounts.migrations.0004_grant_records_ingest", "grant"),
     ("govtrust.accounts.migrations.0005_records_grants", "grant"),
     ("govtrust.remedies.migrations.0002_grants", "grant"),
+    ("govtrust.sanctions.migrations.0002_grants", "grant"),
 ]
 
 

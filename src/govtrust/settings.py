@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "govtrust.accounts",
     "govtrust.records",
     "govtrust.remedies",
+    "govtrust.sanctions",
     "govtrust.evaluation",
     "govtrust.disclosure",
     "govtrust.demo",

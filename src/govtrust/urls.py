@@ -18,5 +18,6 @@ urlpatterns = [
     path("console/", include("govtrust.registry.urls")),
     path("console/", include("govtrust.records.urls")),
     path("console/", include("govtrust.remedies.urls")),
+    path("console/", include("govtrust.sanctions.urls")),
     path("", include("govtrust.disclosure.urls")),
 ]

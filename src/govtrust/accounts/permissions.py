@@ -34,6 +34,10 @@ ACTIONS: dict[str, StrPromise] = {
     "remedies.file": _("提出异议、信用修复申请（被记录主体或其委托代理人）"),
     "remedies.decide": _("办理异议、信用修复申请（数据提供部门、认定单位）"),
     "remedies.review": _("复核异议（省社会信用综合管理部门）"),
+    "sanctions.view": _("查看失信惩戒案件、限期整改、移送追责和守信激励"),
+    "sanctions.decide": _("决定失信惩戒措施（确认、变更、不予采取），审核整改"),
+    "rectification.respond": _("提交限期整改的书面说明和整改材料"),
+    "referral.record": _("接收移送追责并反馈处理结果（纪检监察、组织人事部门）"),
 }
 
 # API scope → what a machine caller may call with a token carrying it.
