@@ -201,3 +201,15 @@ def test_a_failed_delivery_asks_the_worker_to_retry_later_with_back_off(calls):
     assert retry.task_path == "govtrust.core.tasks.redeliver_event"
     assert retry.args_kwargs == {"args": [event.pk], "kwargs": {}}
     assert retry.run_after >= before + datetime.timedelta(minutes=1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_event_for_the_worker_is_queued_as_a_task_at_commit_and_delivered_by_it(calls):
+    # The test task backend runs a task as soon as it is enqueued; what matters is that the delivery goes
+    # through the worker's task (`redeliver_event`), after commit, and only once.
+    with transaction.atomic():
+        event = events.emit(EVENT, {"n": 1}, in_worker=True)
+        assert calls == []
+    assert calls == [{"n": 1}]
+    event.refresh_from_db()
+    assert event.delivered_at is not None and event.attempts == 1

@@ -67,11 +67,28 @@ def subscribers_for(name: str) -> list[Subscriber]:
     return list(_subscribers.get(name, ()))
 
 
-def emit(name: str, payload: dict[str, Any]) -> OutboxEvent:
-    """Write an event in the current transaction; it is delivered after the transaction commits."""
+def emit(name: str, payload: dict[str, Any], *, in_worker: bool = False) -> OutboxEvent:
+    """Write an event in the current transaction; it is delivered after the transaction commits.
+
+    By default the committing process delivers it at once. `in_worker=True` hands the delivery to the
+    background worker instead — for events whose subscribers do bulk work (a batch of a million records),
+    which must not hold up the import that raised them. Either way an undelivered event is re-sent.
+    """
     event = OutboxEvent.objects.create(name=name, payload=payload)
-    transaction.on_commit(lambda: deliver(event.pk), robust=True)
+    if in_worker:
+        transaction.on_commit(lambda: _deliver_in_worker(event.pk), robust=True)
+    else:
+        transaction.on_commit(lambda: deliver(event.pk), robust=True)
     return event
+
+
+def _deliver_in_worker(event_id: int) -> None:
+    from govtrust.core.tasks import redeliver_event  # tasks import this module
+
+    try:
+        redeliver_event.enqueue(event_id)
+    except Exception:  # the daily sweep re-sends undelivered events; never let scheduling break the caller
+        logger.exception("could not hand event %s to the worker", event_id)
 
 
 def claim(event_id: int) -> datetime.datetime | None:

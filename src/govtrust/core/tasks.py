@@ -20,7 +20,8 @@ def deliver_pending_events() -> int:
 
 @task()
 def redeliver_event(event_id: int) -> bool:
-    """Retry one event whose delivery failed (scheduled with back-off by `events.deliver`)."""
+    """Deliver one event in the worker: a retry after a failed delivery (scheduled with back-off by
+    `events.deliver`), or an event emitted with `in_worker=True`."""
     return events.deliver(event_id)
 
 

@@ -844,6 +844,9 @@ def _finish_bulk(
                 "last_id": result.last_id,
                 "count": result.created,
             },
+            # Subscribers go through every record of the batch (sanction cases, repair guidance): in the worker,
+            # not in the importing process.
+            in_worker=True,
         )
 
 

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -47,19 +48,31 @@ def _eligible(records: Any) -> Any:
     ).select_related("agency")
 
 
-def send_guidance(records: list[CreditRecord]) -> int:
-    """One message per subject body (and per deciding authority) for these records. Returns messages sent."""
+LISTED = 20  # records named in one message; the rest are counted
+
+
+def send_guidance(records: Iterable[CreditRecord]) -> int:
+    """One message per subject body (and per deciding authority) for these records. Returns messages sent.
+
+    Keeps at most `LISTED` records per body and one per authority: a batch may hold a million records."""
     by_subject: dict[int, list[CreditRecord]] = defaultdict(list)
-    by_authority: dict[str, list[CreditRecord]] = defaultdict(list)
+    subject_counts: dict[int, int] = defaultdict(int)
+    by_authority: dict[str, list[CreditRecord]] = {}
+    authority_counts: dict[str, int] = defaultdict(int)
     for record in records:
-        by_subject[record.agency_id].append(record)  # type: ignore[index]
-        by_authority[record.authority_uscc].append(record)
+        agency_id = int(record.agency_id or 0)
+        subject_counts[agency_id] += 1
+        if subject_counts[agency_id] <= LISTED:
+            by_subject[agency_id].append(record)
+        authority_counts[record.authority_uscc] += 1
+        by_authority.setdefault(record.authority_uscc, [record])
     sent = 0
-    for records_of in by_subject.values():
+    for agency_id, records_of in by_subject.items():
         subject = records_of[0].agency
         assert subject is not None
+        total = subject_counts[agency_id]
         lines = []
-        for record in records_of[:20]:
+        for record in records_of:
             verdict = services.eligibility(record)
             if verdict.barred:
                 when = _("不适用信用修复：%(r)s") % {"r": verdict.barred}
@@ -68,8 +81,8 @@ def send_guidance(records: list[CreditRecord]) -> int:
             else:
                 when = _("%(d)s起可申请信用修复") % {"d": verdict.eligible_from.isoformat()}
             lines.append(f"{record.number}（{record.document_number}）：{when}")
-        if len(records_of) > 20:
-            lines.append(_("……共%(n)d条") % {"n": len(records_of)})
+        if total > LISTED:
+            lines.append(_("……共%(n)d条") % {"n": total})
         body = (
             "\n".join(lines)
             + "\n"
@@ -81,7 +94,7 @@ def send_guidance(records: list[CreditRecord]) -> int:
         sent += len(
             notify(
                 recipients=services.users_with(services.FILE, subject),
-                title=_("信用记录开始公示：%(n)d条，附信用修复提示") % {"n": len(records_of)},
+                title=_("信用记录开始公示：%(n)d条，附信用修复提示") % {"n": total},
                 body=body,
                 link=reverse("remedies:my_records"),
                 category="remedies.guidance",
@@ -97,7 +110,7 @@ def send_guidance(records: list[CreditRecord]) -> int:
         sent += len(
             notify(
                 recipients=services.users_with("records.view", authority),
-                title=_("信用修复告知书（两书同达）：%(n)d条记录") % {"n": len(records_of)},
+                title=_("信用修复告知书（两书同达）：%(n)d条记录") % {"n": authority_counts[uscc]},
                 body=_("贵单位作出的决定已作为失信记录公示。可下载信用修复告知书模板，随决定书一并送达。"),
                 link=reverse("remedies:repair_notice", kwargs={"number": first.number}),
                 category="remedies.guidance",
@@ -118,19 +131,16 @@ def guidance_for_record(event: OutboxEvent) -> None:
 @subscribe("records.batch_in_force")
 def guidance_for_batch(event: OutboxEvent) -> None:
     payload = event.payload
-    records = list(
-        _eligible(
-            CreditRecord.objects.filter(
-                batch_number=payload.get("batch_number", ""),
-                pk__gte=payload.get("first_id") or 0,
-                pk__lte=payload.get("last_id") or 0,
-            )
+    records = _eligible(
+        CreditRecord.objects.filter(
+            batch_number=payload.get("batch_number", ""),
+            pk__gte=payload.get("first_id") or 0,
+            pk__lte=payload.get("last_id") or 0,
         )
     )
-    if not _claim(event, len(records)):
+    if not _claim(event, int(payload.get("count") or 0)):
         return
-    if records:
-        send_guidance(records)
+    send_guidance(records.order_by("pk").iterator(chunk_size=2000))
 
 
 @subscribe(EVENT_YEAR_ENTERED)
