@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "govtrust.registry",
     "govtrust.accounts",
     "govtrust.records",
+    "govtrust.screening",
     "govtrust.disclosure",
     "govtrust.demo",
 ]

@@ -30,6 +30,7 @@ ACTIONS: dict[str, StrPromise] = {
     "records.view": _("查看信用记录和信用档案"),
     "records.change": _("更正、撤销、修复信用记录；核对容错纠错认定"),
     "fault_tolerance.manage": _("登记容错纠错认定（纪检监察、组织人事部门）"),
+    "screening.watchlist": _("管理比对名单（导入、移出名单条目）"),
 }
 
 # API scope → what a machine caller may call with a token carrying it.
