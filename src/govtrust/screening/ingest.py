@@ -159,7 +159,7 @@ class WatchlistKind(ImportKind):
         existing = dict(
             WatchlistEntry.objects.filter(watchlist=watchlist).values_list("natural_key", "pk").iterator(chunk_size=5000)
         )
-        today = timezone.localdate()
+        today, now = timezone.localdate(), timezone.now()
         counts = {"published": 0, "added": 0, "updated": 0, "removed": 0, "not_listed": 0}
         seen: set[str] = set()
         batch_number = batch.number or str(batch.pk)
@@ -181,7 +181,7 @@ class WatchlistKind(ImportKind):
                     fresh.append((watchlist.pk, row.natural_key, *(data[f] for f in ENTRY_FIELDS)))
                     counts["added"] += 1
                 else:
-                    changed.append(WatchlistEntry(pk=pk, **{f: data[f] for f in ENTRY_FIELDS}))
+                    changed.append(WatchlistEntry(pk=pk, updated_at=now, **{f: data[f] for f in ENTRY_FIELDS}))
                     counts["removed" if delisting else "updated"] += 1
                 counts["published"] += 1
             insert_rows(WatchlistEntry, ("watchlist_id", "natural_key", *ENTRY_FIELDS), fresh)
@@ -190,7 +190,7 @@ class WatchlistKind(ImportKind):
             gone = [pk for key, pk in existing.items() if key not in seen]
             for pks in chunked(gone, 500):
                 counts["removed"] += WatchlistEntry.objects.filter(pk__in=pks, active=True).update(
-                    active=False, delisted_on=today, updated_at=timezone.now()
+                    active=False, delisted_on=today, updated_at=now
                 )
         Watchlist.objects.filter(pk=watchlist.pk).update(version=F("version") + 1, loaded_at=timezone.now())
         return counts

@@ -113,7 +113,7 @@ def classify(value: str | None, *, person: bool | None = None) -> Identifier:
         return Identifier("", "", False)
     looks_like_id = bool(is_masked_id(code) or _ID.fullmatch(code))
     if person is None:
-        person = looks_like_id and (is_masked_id(code) or id_number_valid(code)) and not uscc_valid(code)
+        person = looks_like_id and (is_masked_id(code) or id_number_valid(code) or not uscc_valid(code))
     if person:
         if is_masked_id(code):
             return Identifier("masked_id", code, True)

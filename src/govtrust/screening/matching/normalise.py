@@ -61,7 +61,13 @@ def fold(text: str) -> str:
     """Comparable text: half-width, simplified, lower case, brackets as ( ), no punctuation or spaces."""
     text = unicodedata.normalize("NFKC", (text or "")[:MAX_NAME_LENGTH])
     text = to_simplified(text).lower().translate(_BRACKETS)
-    return "".join(ch for ch in text if not _drop(ch))
+    # Dropping a symbol can leave a letter next to a combining mark (A¨ → a + U+0308): compose again.
+    for _round in range(3):
+        folded = unicodedata.normalize("NFKC", "".join(ch for ch in text if not _drop(ch)))
+        if folded == text:
+            break
+        text = folded
+    return text
 
 
 def person_name_key(name: str) -> str:
