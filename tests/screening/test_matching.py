@@ -139,8 +139,15 @@ def test_identifiers_are_cleaned_and_told_apart_by_column():
 
 def test_hostile_names_and_huge_inputs_do_not_break_the_matcher():
     m = matcher(org(1, "南京华夏建设工程有限公司"))
-    for name in ("<script>alert(1)</script>", "'; DROP TABLE screening_watchlistentry;--", "\x00" * 50, "有" * 100_000,
-                 "", "()()()", "分公司"):  # fmt: skip
+    for name in (
+        "<script>alert(1)</script>",
+        "'; DROP TABLE screening_watchlistentry;--",
+        "\x00" * 50,
+        "有" * 100_000,
+        "",
+        "()()()",
+        "分公司",
+    ):
         assert m.check(Query(name=name, uscc=name[:40], id_number="")).decision == "pass"
 
 

@@ -16,11 +16,15 @@ SYSTEM = type("Actor", (), {"username": "test", "is_authenticated": False})()
 @pytest.fixture
 def listed(tmp_path):  # type: ignore[no-untyped-def]
     number = make_id(1)
-    path = write_csv(tmp_path / "list.csv", LIST_HEADER, [
-        ["南京华夏建设工程有限公司", make_uscc(1), "", "南京", "拒不履行", "2025-01-01", ""],
-        ["张三", "", number[:4] + "*" * 10 + number[-4:], "", "", "2025-01-01", ""],
-        ["李四", "", make_id(2), "", "", "2025-01-01", ""],
-    ])  # fmt: skip
+    path = write_csv(
+        tmp_path / "list.csv",
+        LIST_HEADER,
+        [
+            ["南京华夏建设工程有限公司", make_uscc(1), "", "南京", "拒不履行", "2025-01-01", ""],
+            ["张三", "", number[:4] + "*" * 10 + number[-4:], "", "", "2025-01-01", ""],
+            ["李四", "", make_id(2), "", "", "2025-01-01", ""],
+        ],
+    )
     status, out, _err = run("watchlist", "import", str(path), "--list", "SXBZXR")
     assert status == 0, out
     return number
@@ -35,22 +39,36 @@ def screen(tmp_path, rows, *, header=("ref", "name", "uscc", "id_number"), encod
 
 @pytest.mark.django_db
 def test_screen_works_straight_after_an_import_and_explains_every_decision(tmp_path, listed):
-    status, rows, out = screen(tmp_path, [
-        ["b1", "", " " + make_uscc(1).lower()[:10] + " " + make_uscc(1)[10:], ""],
-        ["b2", "南京華夏建設工程有限責任公司", "", ""],
-        ["b3", "苏州华夏建设工程有限公司", "", ""],
-        ["p1", "张三", "", listed],
-        ["p2", "张叁", "", listed],
-        ["p3", "李四", "", make_id(2)],
-        ["p4", "张三", "", ""],
-    ])  # fmt: skip
+    status, rows, out = screen(
+        tmp_path,
+        [
+            ["b1", "", " " + make_uscc(1).lower()[:10] + " " + make_uscc(1)[10:], ""],
+            ["b2", "南京華夏建設工程有限責任公司", "", ""],
+            ["b3", "苏州华夏建设工程有限公司", "", ""],
+            ["p1", "张三", "", listed],
+            ["p2", "张叁", "", listed],
+            ["p3", "李四", "", make_id(2)],
+            ["p4", "张三", "", ""],
+        ],
+    )
     assert status == 0, out
     assert list(rows[0]) == ["ref", "decision", "score", "matched_name", "matched_uscc", "list", "explanation"]
     decisions = {r["ref"]: r["decision"] for r in rows}
-    assert decisions == {"b1": "intercept", "b2": "review", "b3": "pass", "p1": "intercept", "p2": "pass",
-                         "p3": "intercept", "p4": "pass"}  # fmt: skip
+    assert decisions == {
+        "b1": "intercept",
+        "b2": "review",
+        "b3": "pass",
+        "p1": "intercept",
+        "p2": "pass",
+        "p3": "intercept",
+        "p4": "pass",
+    }
     first = rows[0]
-    assert (first["matched_name"], first["matched_uscc"], first["list"]) == ("南京华夏建设工程有限公司", make_uscc(1), "SXBZXR")
+    assert (first["matched_name"], first["matched_uscc"], first["list"]) == (
+        "南京华夏建设工程有限公司",
+        make_uscc(1),
+        "SXBZXR",
+    )
     assert "统一社会信用代码一致" in first["explanation"]
     assert "字号及行业一致" in rows[1]["explanation"]
     assert "拦截 3，人工复核 1，通过 3" in out
@@ -76,7 +94,9 @@ def test_delisting_through_the_service_is_audited_and_stops_matching(tmp_path, l
 
 @pytest.mark.django_db
 def test_an_incremental_delisting_row_stops_matching(tmp_path, listed):
-    path = write_csv(tmp_path / "off.csv", LIST_HEADER, [["南京华夏建设工程有限公司", make_uscc(1), "", "", "", "", "2025-06-01"]])
+    path = write_csv(
+        tmp_path / "off.csv", LIST_HEADER, [["南京华夏建设工程有限公司", make_uscc(1), "", "", "", "", "2025-06-01"]]
+    )
     assert run("watchlist", "import", str(path), "--list", "SXBZXR")[0] == 0
     status, rows, _out = screen(tmp_path, [["b1", "南京华夏建设工程有限公司", make_uscc(1), ""]])
     assert status == 0 and rows[0]["decision"] == "pass"
@@ -84,18 +104,22 @@ def test_an_incremental_delisting_row_stops_matching(tmp_path, listed):
 
 @pytest.mark.django_db
 def test_a_gbk_input_file_without_the_id_number_column_is_read(tmp_path, listed):
-    status, rows, out = screen(tmp_path, [["甲", "南京华夏建设工程有限公司", ""]], header=("ref", "name", "uscc"),
-                               encoding="gbk")  # fmt: skip
+    status, rows, out = screen(
+        tmp_path, [["甲", "南京华夏建设工程有限公司", ""]], header=("ref", "name", "uscc"), encoding="gbk"
+    )
     assert status == 0, out
     assert rows[0]["ref"] == "甲" and rows[0]["decision"] == "review"
 
 
 @pytest.mark.django_db
 def test_hostile_strings_come_back_inert(tmp_path, listed):
-    status, rows, out = screen(tmp_path, [
-        ["=cmd|' /C calc'!A0", "<script>alert(1)</script>", "'; DROP TABLE screening_watchlistentry;--", ""],
-        ["x", "\x00\u200b", "@SUM(1)", "+1*"],
-    ])  # fmt: skip
+    status, rows, out = screen(
+        tmp_path,
+        [
+            ["=cmd|' /C calc'!A0", "<script>alert(1)</script>", "'; DROP TABLE screening_watchlistentry;--", ""],
+            ["x", "\x00\u200b", "@SUM(1)", "+1*"],
+        ],
+    )
     assert status == 0, out
     assert rows[0]["ref"].startswith("'=") and rows[0]["decision"] == "pass"
     assert rows[1]["decision"] == "pass"

@@ -43,16 +43,24 @@ def test_the_govtrust_list_cannot_be_loaded_from_a_file(tmp_path):
 
 @pytest.mark.django_db
 def test_an_incremental_load_adds_updates_and_removes_by_delisted_on(tmp_path):
-    first = write_csv(tmp_path / "1.csv", HEADER, [
-        ["南京甲建设有限公司", make_uscc(1), "", "南京", "失信", "2025-01-01", ""],
-        ["南京乙建设有限公司", make_uscc(2), "", "南京", "失信", "2025-01-02", ""],
-    ])  # fmt: skip
+    first = write_csv(
+        tmp_path / "1.csv",
+        HEADER,
+        [
+            ["南京甲建设有限公司", make_uscc(1), "", "南京", "失信", "2025-01-01", ""],
+            ["南京乙建设有限公司", make_uscc(2), "", "南京", "失信", "2025-01-02", ""],
+        ],
+    )
     assert load(first)[0] == 0
-    second = write_csv(tmp_path / "2.csv", HEADER, [
-        ["南京乙建设有限公司", make_uscc(2), "", "南京", "", "", "2025-06-01"],
-        ["南京丙建设有限公司", make_uscc(3), "", "", "", "", ""],
-        ["南京丁建设有限公司", make_uscc(4), "", "", "", "", "2025-06-01"],  # never listed: nothing to do
-    ])  # fmt: skip
+    second = write_csv(
+        tmp_path / "2.csv",
+        HEADER,
+        [
+            ["南京乙建设有限公司", make_uscc(2), "", "南京", "", "", "2025-06-01"],
+            ["南京丙建设有限公司", make_uscc(3), "", "", "", "", ""],
+            ["南京丁建设有限公司", make_uscc(4), "", "", "", "", "2025-06-01"],  # never listed: nothing to do
+        ],
+    )
     status, out, _err = load(second)
     assert status == 0, out
     assert active_names() == {"南京甲建设有限公司", "南京丙建设有限公司"}
@@ -64,16 +72,38 @@ def test_an_incremental_load_adds_updates_and_removes_by_delisted_on(tmp_path):
 
 @pytest.mark.django_db
 def test_a_full_load_replaces_the_list(tmp_path):
-    load(write_csv(tmp_path / "1.csv", HEADER, [["南京甲建设有限公司", make_uscc(1), "", "", "", "", ""],
-                                                ["南京乙建设有限公司", make_uscc(2), "", "", "", "", ""]]))  # fmt: skip
-    status, _out, _err = load(write_csv(tmp_path / "2.csv", HEADER, [["南京丙建设有限公司", make_uscc(3), "", "", "", "", ""],
-                                                                   ["南京甲建设有限公司", make_uscc(1), "", "", "", "", ""]]), "SXBZXR", "--full")  # fmt: skip
+    load(
+        write_csv(
+            tmp_path / "1.csv",
+            HEADER,
+            [
+                ["南京甲建设有限公司", make_uscc(1), "", "", "", "", ""],
+                ["南京乙建设有限公司", make_uscc(2), "", "", "", "", ""],
+            ],
+        )
+    )
+    status, _out, _err = load(
+        write_csv(
+            tmp_path / "2.csv",
+            HEADER,
+            [
+                ["南京丙建设有限公司", make_uscc(3), "", "", "", "", ""],
+                ["南京甲建设有限公司", make_uscc(1), "", "", "", "", ""],
+            ],
+        ),
+        "SXBZXR",
+        "--full",
+    )
     assert status == 0
     assert active_names() == {"南京甲建设有限公司", "南京丙建设有限公司"}
     assert WatchlistEntry.objects.filter(uscc=make_uscc(2), active=False).exists()
     # Other lists are untouched by a full load of this one.
     load(write_csv(tmp_path / "3.csv", HEADER, [["南京戊建设有限公司", "", "", "", "", "", ""]]), "ZFCG_YZWF")
-    load(write_csv(tmp_path / "4.csv", HEADER, [["南京甲建设有限公司", make_uscc(1), "", "", "", "", ""]]), "SXBZXR", "--full")
+    load(
+        write_csv(tmp_path / "4.csv", HEADER, [["南京甲建设有限公司", make_uscc(1), "", "", "", "", ""]]),
+        "SXBZXR",
+        "--full",
+    )
     assert active_names("ZFCG_YZWF") == {"南京戊建设有限公司"}
     assert active_names() == {"南京甲建设有限公司"}
 
@@ -81,8 +111,11 @@ def test_a_full_load_replaces_the_list(tmp_path):
 @pytest.mark.django_db
 def test_person_id_numbers_are_stored_encrypted_hashed_and_masked_never_in_clear(tmp_path):
     number = make_id(1)
-    path = write_csv(tmp_path / "p.csv", HEADER, [["张三", "", number, "", "", "", ""],
-                                                  ["李四", "", "3201**********1234", "", "", "", ""]])  # fmt: skip
+    path = write_csv(
+        tmp_path / "p.csv",
+        HEADER,
+        [["张三", "", number, "", "", "", ""], ["李四", "", "3201**********1234", "", "", "", ""]],
+    )
     assert load(path)[0] == 0
     zhang = WatchlistEntry.objects.get(name="张三")
     assert zhang.subject_type == "person" and zhang.id_number_masked == number[:6] + "*" * 8 + number[-4:]
@@ -96,13 +129,17 @@ def test_person_id_numbers_are_stored_encrypted_hashed_and_masked_never_in_clear
 @pytest.mark.django_db
 def test_bad_rows_are_rejected_with_chinese_reasons(tmp_path):
     bad_id = make_id(1)[:17] + ("0" if make_id(1)[17] != "0" else "1")
-    path = write_csv(tmp_path / "bad.csv", HEADER, [
-        ["张三", "", bad_id, "", "", "", ""],
-        ["王五", "", "", "", "", "", ""],  # a person needs an ID number: set by subject_type below
-        ["南京甲有限公司", "'; DROP TABLE x;--", "", "", "", "", ""],
-        ["南京乙有限公司", "", "", "", "", "2025-13-01", ""],
-        ["<script>alert(1)</script>", "", "", "", "", "", ""],
-    ])  # fmt: skip
+    path = write_csv(
+        tmp_path / "bad.csv",
+        HEADER,
+        [
+            ["张三", "", bad_id, "", "", "", ""],
+            ["王五", "", "", "", "", "", ""],  # a person needs an ID number: set by subject_type below
+            ["南京甲有限公司", "'; DROP TABLE x;--", "", "", "", "", ""],
+            ["南京乙有限公司", "", "", "", "", "2025-13-01", ""],
+            ["<script>alert(1)</script>", "", "", "", "", "", ""],
+        ],
+    )
     status, out, _err = load(path)
     assert status == 1
     assert "身份证号码无效" in out and "不是有效的统一社会信用代码" in out and "日期" in out
@@ -114,15 +151,42 @@ def test_bad_rows_are_rejected_with_chinese_reasons(tmp_path):
 
 @pytest.mark.django_db
 def test_court_fields_load_under_the_courts_own_keys_and_a_gbk_file(tmp_path):
-    header = ["iname", "cardNum", "caseCode", "courtName", "areaName", "gistId", "gistUnit", "duty", "performance",
-              "disruptTypeName", "regDate", "publishDate"]  # fmt: skip
-    row = ["张三", "3201**********1234", "（2025）苏0115执123号", "南京市江宁区人民法院", "江苏", "（2024）苏0115民初1号",
-           "南京市江宁区人民法院", "支付货款10万元", "全部未履行", "有履行能力而拒不履行生效法律文书确定义务", "2025年01月02日",
-           "2025-02-03"]  # fmt: skip
+    header = [
+        "iname",
+        "cardNum",
+        "caseCode",
+        "courtName",
+        "areaName",
+        "gistId",
+        "gistUnit",
+        "duty",
+        "performance",
+        "disruptTypeName",
+        "regDate",
+        "publishDate",
+    ]
+    row = [
+        "张三",
+        "3201**********1234",
+        "（2025）苏0115执123号",
+        "南京市江宁区人民法院",
+        "江苏",
+        "（2024）苏0115民初1号",
+        "南京市江宁区人民法院",
+        "支付货款10万元",
+        "全部未履行",
+        "有履行能力而拒不履行生效法律文书确定义务",
+        "2025年01月02日",
+        "2025-02-03",
+    ]
     path = write_csv(tmp_path / "court.csv", header, [row], encoding="gbk")
     status, out, _err = load(path)
     assert status == 0, out
     entry = WatchlistEntry.objects.get()
-    assert (entry.case_number, entry.court, entry.performance) == ("（2025）苏0115执123号", "南京市江宁区人民法院", "全部未履行")
+    assert (entry.case_number, entry.court, entry.performance) == (
+        "（2025）苏0115执123号",
+        "南京市江宁区人民法院",
+        "全部未履行",
+    )
     assert str(entry.filing_date) == "2025-01-02" and str(entry.publish_date) == "2025-02-03"
     assert entry.id_number_masked == "3201**********1234" and entry.subject_type == "person"

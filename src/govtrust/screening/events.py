@@ -12,8 +12,15 @@ from govtrust.core.events import subscribe
 from govtrust.core.models.events import OutboxEvent
 
 SYSTEM = SimpleNamespace(username="system:screening", is_authenticated=False)
-RECORD_EVENTS = ("record.in_force", "records.batch_in_force", "record.corrected", "record.revoked", "record.repaired",
-                 "record.expired", "record.covered")  # fmt: skip
+RECORD_EVENTS = (
+    "record.in_force",
+    "records.batch_in_force",
+    "record.corrected",
+    "record.revoked",
+    "record.repaired",
+    "record.expired",
+    "record.covered",
+)
 
 
 def _sync(event: OutboxEvent) -> None:

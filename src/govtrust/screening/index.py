@@ -13,13 +13,23 @@ from collections.abc import Iterable, Iterator
 
 from govtrust.core.ingest.bulk import chunked
 from govtrust.screening.matching import Entry, Matcher, load_rules
+from govtrust.screening.matching.engine import SubjectKind
 from govtrust.screening.models import SubjectType, Watchlist, WatchlistEntry
 
 _lock = threading.Lock()
 _built: dict[str, object] = {}
 
-ENTRY_COLUMNS = ("pk", "watchlist__code", "subject_type", "name", "uscc", "org_code", "reg_number", "id_number_hash",
-                 "id_number_masked")  # fmt: skip
+ENTRY_COLUMNS = (
+    "pk",
+    "watchlist__code",
+    "subject_type",
+    "name",
+    "uscc",
+    "org_code",
+    "reg_number",
+    "id_number_hash",
+    "id_number_masked",
+)
 
 
 def list_versions() -> tuple[tuple[str, int, bool], ...]:
@@ -34,7 +44,7 @@ def entries_from_db() -> Iterator[Entry]:
         .iterator(chunk_size=10_000)
     )
     for pk, code, subject_type, name, uscc, org_code, reg, id_hash, id_masked in rows:
-        kind = "person" if subject_type == SubjectType.PERSON else "organisation"
+        kind: SubjectKind = "person" if subject_type == SubjectType.PERSON else "organisation"
         yield Entry(pk, code, kind, name, uscc, org_code, reg, id_hash, id_masked)
 
 
@@ -55,6 +65,8 @@ def live_keys(keys: Iterable[int]) -> set[int]:
     alive: set[int] = set()
     for group in chunked(sorted(set(keys)), 500):
         alive.update(
-            WatchlistEntry.objects.filter(pk__in=group, active=True, watchlist__active=True).values_list("pk", flat=True)
+            WatchlistEntry.objects.filter(pk__in=group, active=True, watchlist__active=True).values_list(
+                "pk", flat=True
+            )
         )
     return alive

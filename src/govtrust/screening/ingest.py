@@ -34,28 +34,81 @@ from govtrust.screening.matching.normalise import fold
 from govtrust.screening.models import SubjectType, Watchlist, WatchlistEntry
 
 IMPORT_ACTION = "screening.watchlist"
-TEXT_LIMITS = {"name": 200, "legal_representative": 50, "court": 100, "province": 20, "case_number": 100,
-               "basis_document_number": 200, "basis_unit": 100, "performance": 200, "region": 100,
-               "duty": 4000, "conduct": 4000, "reason": 4000}  # fmt: skip
+TEXT_LIMITS = {
+    "name": 200,
+    "legal_representative": 50,
+    "court": 100,
+    "province": 20,
+    "case_number": 100,
+    "basis_document_number": 200,
+    "basis_unit": 100,
+    "performance": 200,
+    "region": 100,
+    "duty": 4000,
+    "conduct": 4000,
+    "reason": 4000,
+}
 DATE_COLUMNS = ("listed_on", "delisted_on", "filing_date", "publish_date")
-ENTRY_FIELDS = ("subject_type", "name", "name_normalised", "uscc", "org_code", "reg_number", "id_number_encrypted",
-                "id_number_hash", "id_number_masked", "legal_representative", "court", "province", "case_number",
-                "basis_document_number", "basis_unit", "filing_date", "duty", "performance", "conduct",
-                "publish_date", "region", "reason", "listed_on", "delisted_on", "active", "batch_number",
-                "source_row", "source_ref")  # fmt: skip
+ENTRY_FIELDS = (
+    "subject_type",
+    "name",
+    "name_normalised",
+    "uscc",
+    "org_code",
+    "reg_number",
+    "id_number_encrypted",
+    "id_number_hash",
+    "id_number_masked",
+    "legal_representative",
+    "court",
+    "province",
+    "case_number",
+    "basis_document_number",
+    "basis_unit",
+    "filing_date",
+    "duty",
+    "performance",
+    "conduct",
+    "publish_date",
+    "region",
+    "reason",
+    "listed_on",
+    "delisted_on",
+    "active",
+    "batch_number",
+    "source_row",
+    "source_ref",
+)
 SUBJECT_TYPES = (("organisation", gettext_lazy("法人及非法人组织")), ("person", gettext_lazy("自然人")))
 
 
 def _columns() -> tuple[Column, ...]:
     c = Column
     return (
-        c("name", gettext_lazy("名称／姓名"), required=True, aliases=("被执行人姓名/名称", "iname", "名称", "姓名"),
-          example="南京某某建设工程有限公司", width=36),
-        c("uscc", gettext_lazy("统一社会信用代码"), aliases=("统一社会信用代码/注册号",), example="91320100MA1XXXXXXX",
-          help=gettext_lazy("统一社会信用代码、组织机构代码或注册号"), width=22),
-        c("id_number", gettext_lazy("身份证号码／组织机构代码"), aliases=("身份证号码", "cardNum", "证件号码"), sensitive=True,
-          help=gettext_lazy("自然人身份证号码（可为法院公布的脱敏号码，如3201**********1234），或组织机构代码"),
-          width=22),
+        c(
+            "name",
+            gettext_lazy("名称／姓名"),
+            required=True,
+            aliases=("被执行人姓名/名称", "iname", "名称", "姓名"),
+            example="南京某某建设工程有限公司",
+            width=36,
+        ),
+        c(
+            "uscc",
+            gettext_lazy("统一社会信用代码"),
+            aliases=("统一社会信用代码/注册号",),
+            example="91320100MA1XXXXXXX",
+            help=gettext_lazy("统一社会信用代码、组织机构代码或注册号"),
+            width=22,
+        ),
+        c(
+            "id_number",
+            gettext_lazy("身份证号码／组织机构代码"),
+            aliases=("身份证号码", "cardNum", "证件号码"),
+            sensitive=True,
+            help=gettext_lazy("自然人身份证号码（可为法院公布的脱敏号码，如3201**********1234），或组织机构代码"),
+            width=22,
+        ),
         c("subject_type", gettext_lazy("主体类型"), choices=SUBJECT_TYPES, help=gettext_lazy("不填则按证件号码判断")),
         c("region", gettext_lazy("地区"), aliases=("areaName",)),
         c("reason", gettext_lazy("列入事由"), width=30),
@@ -72,7 +125,7 @@ def _columns() -> tuple[Column, ...]:
         c("performance", gettext_lazy("被执行人的履行情况")),
         c("conduct", gettext_lazy("失信被执行人行为具体情形"), aliases=("disruptTypeName",)),
         c("publish_date", gettext_lazy("发布时间"), aliases=("publishDate",)),
-    )  # fmt: skip
+    )
 
 
 def _identity(data: dict[str, Any], case_number: str) -> str:
@@ -130,8 +183,11 @@ class WatchlistKind(ImportKind):
         person = forced == "person" or (not forced and card.kind in ("id_number", "masked_id"))
         if person:
             if card.kind == "id_number" and card.valid:
-                data.update(id_number_encrypted=sm4_encrypt(card.value), id_number_hash=keyed_hash(card.value),
-                            id_number_masked=ids.standard_mask(card.value))  # fmt: skip
+                data.update(
+                    id_number_encrypted=sm4_encrypt(card.value),
+                    id_number_hash=keyed_hash(card.value),
+                    id_number_masked=ids.standard_mask(card.value),
+                )
             elif card.kind == "masked_id":
                 data["id_number_masked"] = card.value
             elif card.kind:
@@ -157,7 +213,9 @@ class WatchlistKind(ImportKind):
     def publish(self, batch: ImportBatch, staged: Iterator[Staged]) -> dict[str, int]:
         watchlist = Watchlist.objects.get(code=self.list_code)
         existing = dict(
-            WatchlistEntry.objects.filter(watchlist=watchlist).values_list("natural_key", "pk").iterator(chunk_size=5000)
+            WatchlistEntry.objects.filter(watchlist=watchlist)
+            .values_list("natural_key", "pk")
+            .iterator(chunk_size=5000)
         )
         today, now = timezone.localdate(), timezone.now()
         counts = {"published": 0, "added": 0, "updated": 0, "removed": 0, "not_listed": 0}

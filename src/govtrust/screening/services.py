@@ -39,8 +39,12 @@ class Subject:
 
     def query(self) -> Query:
         number = ids.clean(self.id_number)
-        return Query(name=self.name, uscc=ids.clean(self.uscc), id_number=number,
-                     id_hash=keyed_hash(number) if number and "*" not in number else "")  # fmt: skip
+        return Query(
+            name=self.name,
+            uscc=ids.clean(self.uscc),
+            id_number=number,
+            id_hash=keyed_hash(number) if number and "*" not in number else "",
+        )
 
 
 @dataclass
@@ -65,7 +69,9 @@ def screen_subjects(subjects: Sequence[Subject]) -> list[Screened]:
 
 
 @transaction.atomic
-def watchlist_entry_delist(*, actor: Any, entry: WatchlistEntry, delisted_on: Any = None, reason: str) -> WatchlistEntry:
+def watchlist_entry_delist(
+    *, actor: Any, entry: WatchlistEntry, delisted_on: Any = None, reason: str
+) -> WatchlistEntry:
     """Remove one entry from its list now (performed duty, repaired, listed in error); it stops matching."""
     if not reason.strip():
         raise ValidationError({"reason": _("请填写移出原因")})
@@ -74,7 +80,14 @@ def watchlist_entry_delist(*, actor: Any, entry: WatchlistEntry, delisted_on: An
     entry.delisted_on = delisted_on or timezone.localdate()
     entry.save(update_fields=["active", "delisted_on", "updated_at"])
     Watchlist.objects.filter(pk=entry.watchlist_id).update(version=F("version") + 1, loaded_at=timezone.now())
-    log_change(actor=actor, action="update", obj=entry, before=before, after=model_snapshot(entry, exclude=WatchlistEntry.SECRET_FIELDS), message=reason)
+    log_change(
+        actor=actor,
+        action="update",
+        obj=entry,
+        before=before,
+        after=model_snapshot(entry, exclude=WatchlistEntry.SECRET_FIELDS),
+        message=reason,
+    )
     return entry
 
 
@@ -84,11 +97,19 @@ def _record_entries() -> Iterable[tuple[str, dict[str, Any]]]:
     records = CreditRecord.objects.dishonesty().select_related("agency", "enterprise", "civil_servant", "person")
     for record in records.iterator(chunk_size=2000):
         subject = record.subject
-        data: dict[str, Any] = {"name": subject.name[:200], "reason": f"{record.document_number} {record.basis}"[:4000],
-                                "listed_on": record.publicity_start, "source_ref": record.number}  # fmt: skip
+        data: dict[str, Any] = {
+            "name": subject.name[:200],
+            "reason": f"{record.document_number} {record.basis}"[:4000],
+            "listed_on": record.publicity_start,
+            "source_ref": record.number,
+        }
         if record.is_personal:
-            data.update(subject_type=SubjectType.PERSON, id_number_encrypted=subject.id_number_encrypted,
-                        id_number_hash=subject.id_number_hash, id_number_masked=subject.id_number_masked)  # fmt: skip
+            data.update(
+                subject_type=SubjectType.PERSON,
+                id_number_encrypted=subject.id_number_encrypted,
+                id_number_hash=subject.id_number_hash,
+                id_number_masked=subject.id_number_masked,
+            )
         else:
             data.update(subject_type=SubjectType.ORGANISATION, uscc=subject.uscc, org_code=subject.uscc[8:17])
         yield "REC:" + record.number, data
@@ -102,20 +123,28 @@ def govtrust_list_sync(*, actor: Any) -> dict[str, int]:
 
     # Two syncs at once: the (watchlist, natural_key) unique constraint stops a double insert.
     watchlist = Watchlist.objects.get(code=GOVTRUST, feed=Feed.RECORDS)
-    current = {key: (pk, active) for key, pk, active in
-               WatchlistEntry.objects.filter(watchlist=watchlist).values_list("natural_key", "pk", "active")}  # fmt: skip
+    current = {
+        key: (pk, active)
+        for key, pk, active in WatchlistEntry.objects.filter(watchlist=watchlist).values_list(
+            "natural_key", "pk", "active"
+        )
+    }
     wanted = dict(_record_entries())
     counts = {"added": 0, "removed": 0, "restored": 0}
     for key, data in wanted.items():
         if key not in current:
-            WatchlistEntry.objects.create(watchlist=watchlist, natural_key=key, name_normalised=fold(data["name"]), **data)
+            WatchlistEntry.objects.create(
+                watchlist=watchlist, natural_key=key, name_normalised=fold(data["name"]), **data
+            )
             counts["added"] += 1
         elif not current[key][1]:
             WatchlistEntry.objects.filter(pk=current[key][0]).update(active=True, delisted_on=None)
             counts["restored"] += 1
     gone = [pk for key, (pk, active) in current.items() if active and key not in wanted]
     if gone:
-        counts["removed"] = WatchlistEntry.objects.filter(pk__in=gone).update(active=False, delisted_on=timezone.localdate())
+        counts["removed"] = WatchlistEntry.objects.filter(pk__in=gone).update(
+            active=False, delisted_on=timezone.localdate()
+        )
     if any(counts.values()):
         Watchlist.objects.filter(pk=watchlist.pk).update(version=F("version") + 1, loaded_at=timezone.now())
         log_change(actor=actor, action="update", obj=watchlist, message=f"GOVTRUST list sync {counts}")

@@ -21,12 +21,59 @@ HERE = Path(__file__).parent
 S2T = opencc.OpenCC("s2t")
 
 CITIES = ["南京", "无锡", "徐州", "常州", "苏州", "南通", "连云港", "淮安", "盐城", "扬州", "镇江", "泰州", "宿迁"]
-COUNTIES = ["江宁区", "浦口区", "江阴市", "宜兴市", "沛县", "邳州市", "溧阳市", "昆山市", "常熟市", "太仓市",
-            "如皋市", "海安市", "东海县", "涟水县", "东台市", "高邮市", "丹阳市", "句容市", "兴化市", "沭阳县"]
+COUNTIES = [
+    "江宁区",
+    "浦口区",
+    "江阴市",
+    "宜兴市",
+    "沛县",
+    "邳州市",
+    "溧阳市",
+    "昆山市",
+    "常熟市",
+    "太仓市",
+    "如皋市",
+    "海安市",
+    "东海县",
+    "涟水县",
+    "东台市",
+    "高邮市",
+    "丹阳市",
+    "句容市",
+    "兴化市",
+    "沭阳县",
+]
 TRADE_CHARS = "华泰鑫源恒通宏达金盛天瑞安康永兴昌隆嘉信诚美佳德润丰汇和顺明新博远海星光中利众"
-INDUSTRIES = ["建设工程", "建筑安装", "装饰工程", "市政工程", "园林绿化", "电子科技", "信息技术", "网络科技",
-              "物流", "运输", "贸易", "商贸", "机械制造", "化工", "纺织", "服饰", "食品", "医药", "环保科技",
-              "新能源", "物业管理", "劳务派遣", "建材", "钢结构", "电气设备", "水利工程", "交通工程", "广告传媒"]
+INDUSTRIES = [
+    "建设工程",
+    "建筑安装",
+    "装饰工程",
+    "市政工程",
+    "园林绿化",
+    "电子科技",
+    "信息技术",
+    "网络科技",
+    "物流",
+    "运输",
+    "贸易",
+    "商贸",
+    "机械制造",
+    "化工",
+    "纺织",
+    "服饰",
+    "食品",
+    "医药",
+    "环保科技",
+    "新能源",
+    "物业管理",
+    "劳务派遣",
+    "建材",
+    "钢结构",
+    "电气设备",
+    "水利工程",
+    "交通工程",
+    "广告传媒",
+]
 FORMS = ["有限公司", "有限责任公司", "股份有限公司"]
 HALF_TO_FULL = str.maketrans("()", "（）")
 
@@ -68,7 +115,7 @@ def generated(rng: random.Random, count: int) -> list[tuple[str, str, int, str]]
                 continue
             pairs.append((base, base[: -len(form)] + other, 1, "legal_form"))
         elif choice == 2:
-            pairs.append((base, base[len(prefix):], 1, "dropped_region"))
+            pairs.append((base, base[len(prefix) :], 1, "dropped_region"))
         elif choice == 3:
             spaced = prefix + " " + trade + " " + industry + " " + form
             pairs.append((base, spaced, 1, "spaces"))
@@ -83,7 +130,7 @@ def generated(rng: random.Random, count: int) -> list[tuple[str, str, int, str]]
             pairs.append((base, other_city + trade + industry + form, 0, "other_city"))
         elif choice == 7:
             i = rng.randrange(len(trade))
-            swapped = trade[:i] + rng.choice([c for c in TRADE_CHARS if c not in trade]) + trade[i + 1:]
+            swapped = trade[:i] + rng.choice([c for c in TRADE_CHARS if c not in trade]) + trade[i + 1 :]
             pairs.append((base, prefix + swapped + industry + form, 0, "one_char"))
         elif choice == 8:
             other = rng.choice([x for x in INDUSTRIES if x != industry])

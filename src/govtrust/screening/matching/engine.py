@@ -165,7 +165,9 @@ class Matcher:
 
     # --- the check -----------------------------------------------------------------------------------
 
-    def check(self, query: Query, *, exclude: Collection[int] = (), alive: Callable[[int], bool] | None = None) -> Result:
+    def check(
+        self, query: Query, *, exclude: Collection[int] = (), alive: Callable[[int], bool] | None = None
+    ) -> Result:
         """Screen one subject. `exclude`: entry keys a human has cleared for this subject (false positives).
         `alive`: optional filter on entry keys (the caller's current-status check)."""
         hits: dict[int, Hit] = {}
@@ -226,7 +228,9 @@ class Matcher:
     def _organisation_identifier(self, oid: ids.Identifier, add: Callable[[int, Hit], None]) -> None:
         found: list[tuple[int, str]] = []
         if oid.kind == "uscc":
-            found += [(i, "统一社会信用代码一致") for i in self.by_uscc.get(oid.value) if self.entries[i].uscc == oid.value]
+            found += [
+                (i, "统一社会信用代码一致") for i in self.by_uscc.get(oid.value) if self.entries[i].uscc == oid.value
+            ]
         if oid.org_code:
             for i in self.by_org_code.get(oid.org_code):
                 e = self.entries[i]
@@ -264,7 +268,9 @@ def score_names(q: OrgName, e: OrgName, rules: Rules) -> tuple[float, dict[str, 
     """Score two parsed organisation names; the explanation has one entry per feature."""
     similarity = Indel.normalized_similarity(q.core, e.core)
     score = similarity
-    detail = f"字号及行业一致“{q.core}”" if q.core == e.core else f"字号及行业“{q.core}”与“{e.core}”相似度{similarity:.2f}"
+    detail = (
+        f"字号及行业一致“{q.core}”" if q.core == e.core else f"字号及行业“{q.core}”与“{e.core}”相似度{similarity:.2f}"
+    )
     explanation = {"core_name": Feature(_round(similarity), detail)}
     if regions_compatible(q.regions, e.regions):
         explanation["region"] = Feature(1.0, "地区相符" if q.regions and e.regions else "一方未标地区")

@@ -93,7 +93,8 @@ class GramIndex:
             return []
         sizes = self.offsets[at + 1] - self.offsets[at]
         order = np.argsort(sizes, kind="stable")
-        used, total = [], 0
+        used: list[int] = []
+        total = 0
         for i in order:
             if used and total + int(sizes[i]) > budget:
                 break

@@ -99,8 +99,21 @@ _BRACKET_FORMS = {form: cls for form, cls in LEGAL_FORMS if cls in ("合伙",)}
 # 公司 with no qualifier is compatible with 有限公司 (common shorthand); other classes conflict.
 COMPATIBLE_FORMS = {frozenset(("公司", "有限公司"))}
 
-BRANCH_MARKERS = ("分公司", "分店", "分厂", "分行", "支行", "分社", "分部", "分所", "分中心", "分院", "办事处",
-                  "营业部", "分理处")  # fmt: skip
+BRANCH_MARKERS = (
+    "分公司",
+    "分店",
+    "分厂",
+    "分行",
+    "支行",
+    "分社",
+    "分部",
+    "分所",
+    "分中心",
+    "分院",
+    "办事处",
+    "营业部",
+    "分理处",
+)
 _BRANCH_RE = re.compile("(?:" + "|".join(BRANCH_MARKERS) + ")$")
 _PARENT_END = re.compile("(股份有限公司|有限责任公司|有限公司|公司|集团|银行|出版社|合作社)")
 

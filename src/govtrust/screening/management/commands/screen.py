@@ -52,8 +52,9 @@ def read_subjects(path: Path) -> Iterator[Subject]:
         for row in reader:
             if not any(c.strip() for c in row):
                 continue
-            yield Subject(ref=cell(row, "ref"), name=cell(row, "name"), uscc=cell(row, "uscc"),
-                          id_number=cell(row, "id_number"))  # fmt: skip
+            yield Subject(
+                ref=cell(row, "ref"), name=cell(row, "name"), uscc=cell(row, "uscc"), id_number=cell(row, "id_number")
+            )
 
 
 def output_row(screened: Screened) -> list[str]:

@@ -54,6 +54,10 @@ class Command(BaseCommand):
             self.stderr.write(_("名单“%(code)s”由平台信用记录自动生成，不能导入文件") % {"code": code})
             raise SystemExit(EXIT_REFUSED)
         call_command(
-            "ingest", options["file"], kind=kind_code(code, full=options["full"]), strict=options["strict"],
-            stdout=self.stdout._out, stderr=self.stderr._out,
-        )  # fmt: skip
+            "ingest",
+            options["file"],
+            kind=kind_code(code, full=options["full"]),
+            strict=options["strict"],
+            stdout=self.stdout._out,
+            stderr=self.stderr._out,
+        )
