@@ -9,7 +9,13 @@ from hypothesis import strategies as st
 from govtrust.screening.matching.normalise import fold, parse_org_name, regions_compatible
 
 S2T = opencc.OpenCC("s2t")
-HAN = st.text(alphabet=st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5), min_size=1, max_size=12)
+# Characters of company names in simplified spelling (OpenCC is not a bijection over all of CJK).
+COMMON = (
+    "华夏建设工程南京苏州无锡常州徐州扬州镇江泰州宿迁淮安盐城连云港南通江阴宜兴昆山科技贸易物流运输机械电子信息网络"
+    "服务发展投资集团控股实业环保能源医药食品纺织服装化工材料装饰园林绿化农业银行证券保险恒通宏达金盛天瑞安康永兴昌隆"
+    "嘉信诚美佳德润丰汇和顺明新博远海星光中利众鑫源东方长城湖广陵钢铁设备电气广告传媒劳务派遣管理咨询国际开发区"
+)
+HAN = st.text(alphabet=COMMON, min_size=1, max_size=12)
 ANY_TEXT = st.text(max_size=300)
 
 

@@ -33,7 +33,12 @@ ENTRY_COLUMNS = (
 
 
 def list_versions() -> tuple[tuple[str, int, bool], ...]:
-    return tuple(Watchlist.objects.order_by("code").values_list("code", "version", "active"))
+    return tuple((code, version, active) for code, version, active, _at in _list_state())
+
+
+def _list_state() -> tuple[tuple[str, int, bool, object], ...]:
+    # loaded_at is part of the key: a version number alone can repeat after a rolled-back load.
+    return tuple(Watchlist.objects.order_by("code").values_list("code", "version", "active", "loaded_at"))
 
 
 def entries_from_db() -> Iterator[Entry]:
@@ -50,11 +55,12 @@ def entries_from_db() -> Iterator[Entry]:
 
 def current_matcher() -> tuple[Matcher, tuple[tuple[str, int, bool], ...]]:
     """The matcher for the lists as they are now, and the list versions it was built from."""
-    versions = list_versions()
+    state = _list_state()
+    versions = tuple((code, version, active) for code, version, active, _at in state)
     with _lock:
-        if _built.get("versions") != versions:
+        if _built.get("state") != state:
             _built["matcher"] = Matcher.build(entries_from_db(), rules=load_rules())
-            _built["versions"] = versions
+            _built["state"] = state
         matcher = _built["matcher"]
     assert isinstance(matcher, Matcher)
     return matcher, versions
