@@ -93,3 +93,54 @@ class WatchlistEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.watchlist.code} {self.name}"
+
+
+class Decision(models.TextChoices):
+    INTERCEPT = "intercept", _("拦截")
+    REVIEW = "review", _("人工复核")
+    PASS = "pass", _("通过")
+
+
+class Screening(models.Model):
+    """One subject screened once: who asked (platform), when, what was asked, what came back.
+
+    Stored for every check (API and file), so the credit office can supervise interceptions and the 人工复核
+    queue. The input keeps a person's ID number only as its look-up hash and masked form, never in clear.
+    An override (a reviewer's decision on a `review`, or on a contested `intercept`) is kept beside the
+    original decision, with its reason, reviewer and time.
+    """
+
+    platform = models.CharField(_("调用平台"), max_length=100, db_index=True)
+    api_client_pk = models.BigIntegerField(_("接口客户端编号"), null=True, blank=True)
+    channel = models.CharField(_("渠道"), max_length=10, default="api")  # api / file
+    request_id = models.CharField(_("请求编号"), max_length=40, db_index=True)
+    created_at = models.DateTimeField(_("比对时间"), db_index=True)
+    ref = models.CharField(_("调用方编号"), max_length=100, blank=True)
+    subject_name = models.CharField(_("名称／姓名"), max_length=200, blank=True)
+    subject_uscc = models.CharField(_("统一社会信用代码"), max_length=40, blank=True)
+    subject_id_hash = models.CharField(_("证件号码检索摘要"), max_length=64, blank=True)
+    subject_id_masked = models.CharField(_("证件号码（脱敏）"), max_length=18, blank=True)
+    excluded = models.JSONField(_("排除的名单条目"), default=list, blank=True)
+    decision = models.CharField(_("比对结论"), max_length=10, choices=Decision.choices, db_index=True)
+    score = models.FloatField(_("得分"), default=0)
+    list_code = models.CharField(_("命中名单"), max_length=20, blank=True, db_index=True)
+    hits = models.JSONField(_("命中及说明"), default=list, blank=True)
+    list_versions = models.JSONField(_("名单版本"), default=dict, blank=True)
+    rules_version = models.CharField(_("规则版本"), max_length=20)
+    override_decision = models.CharField(_("复核结论"), max_length=10, choices=Decision.choices, blank=True)
+    override_reason = models.TextField(_("复核理由"), blank=True)
+    overridden_by = models.CharField(_("复核人"), max_length=150, blank=True)
+    overridden_at = models.DateTimeField(_("复核时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("比对记录")
+        verbose_name_plural = _("比对记录")
+        indexes = [models.Index(fields=["decision", "override_decision", "created_at"], name="screening_queue")]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.ref} {self.decision}"
+
+    @property
+    def final_decision(self) -> str:
+        return self.override_decision or self.decision

@@ -9,6 +9,7 @@ built never produces a hit (`index.live_keys`).
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,10 +22,11 @@ from django.utils.translation import gettext as _
 
 from govtrust.core.audit import log_change, model_snapshot
 from govtrust.core.crypto import keyed_hash
+from govtrust.core.ingest.bulk import insert_rows
 from govtrust.screening.index import current_matcher, live_keys
 from govtrust.screening.matching import Query, Result
 from govtrust.screening.matching import identifiers as ids
-from govtrust.screening.models import Feed, SubjectType, Watchlist, WatchlistEntry
+from govtrust.screening.models import Decision, Feed, Screening, SubjectType, Watchlist, WatchlistEntry
 
 GOVTRUST = "GOVTRUST"
 
@@ -66,6 +68,120 @@ def screen_subjects(subjects: Sequence[Subject]) -> list[Screened]:
             if any(h.entry_key in dead for h in r.hits):
                 results[i] = matcher.check(subjects[i].query(), exclude=set(subjects[i].exclude) | dead)
     return [Screened(s, r, listed) for s, r in zip(subjects, results, strict=True)]
+
+
+SCREENING_FIELDS = (
+    "platform",
+    "api_client_pk",
+    "channel",
+    "request_id",
+    "created_at",
+    "ref",
+    "subject_name",
+    "subject_uscc",
+    "subject_id_hash",
+    "subject_id_masked",
+    "excluded",
+    "decision",
+    "score",
+    "list_code",
+    "hits",
+    "list_versions",
+    "rules_version",
+    "override_decision",
+    "override_reason",
+    "overridden_by",
+)
+
+
+def hit_payload(screened: Screened) -> list[dict[str, Any]]:
+    return [
+        {
+            "entry_id": h.entry_key,
+            "list": h.list_code,
+            "name": h.name,
+            "uscc": h.uscc,
+            "score": h.score,
+            "decision": h.decision,
+            "explanation": h.explanation_dict(),
+        }
+        for h in screened.result.hits
+    ]
+
+
+@transaction.atomic
+def screenings_record(
+    *, actor: Any, screened: Sequence[Screened], platform: str, channel: str = "api", api_client_pk: int | None = None
+) -> str:
+    """Store every screening of one request (one row per subject) and one audit row for the request.
+
+    Returns the request id. A person's ID number is kept only as its look-up hash and masked form."""
+    request_id = uuid.uuid4().hex
+    now = timezone.now()
+    rows = []
+    for item in screened:
+        subject, result = item.subject, item.result
+        number = ids.clean(subject.id_number)
+        best = result.best
+        rows.append(
+            (
+                platform[:100],
+                api_client_pk,
+                channel,
+                request_id,
+                now,
+                subject.ref[:100],
+                subject.name[:200],
+                ids.clean(subject.uscc)[:40],
+                keyed_hash(number) if number and "*" not in number else "",
+                (ids.standard_mask(number) if "*" not in number else number)[:18] if number else "",
+                sorted(subject.exclude),
+                result.decision,
+                result.score,
+                best.list_code if best else "",
+                hit_payload(item),
+                item.list_versions,
+                result.rules_version,
+                "",
+                "",
+                "",
+            )
+        )
+    insert_rows(Screening, SCREENING_FIELDS, rows)
+    counts = {d: sum(1 for i in screened if i.result.decision == d) for d in ("intercept", "review", "pass")}
+    log_change(
+        actor=actor,
+        action="create",
+        object_type="screening.request",
+        object_id=request_id,
+        object_repr=platform[:200],
+        message=f"screened {len(rows)}: {counts}",
+    )
+    return request_id
+
+
+@transaction.atomic
+def screening_override(*, actor: Any, screening: Screening, decision: str, reason: str) -> Screening:
+    """A reviewer's decision on a screening (人工复核), kept beside the original decision with its reason."""
+    if decision not in Decision.values:
+        raise ValidationError({"decision": _("复核结论无效")})
+    if not reason.strip():
+        raise ValidationError({"reason": _("请填写复核理由")})
+    before = model_snapshot(screening)
+    screening.override_decision = decision
+    screening.override_reason = reason.strip()
+    screening.overridden_by = getattr(actor, "username", "")[:150]
+    screening.overridden_at = timezone.now()
+    screening.save(update_fields=["override_decision", "override_reason", "overridden_by", "overridden_at"])
+    log_change(
+        actor=actor,
+        action="update",
+        obj=screening,
+        before=before,
+        after=model_snapshot(screening),
+        message=reason.strip()[:500],
+    )
+    return screening
 
 
 @transaction.atomic

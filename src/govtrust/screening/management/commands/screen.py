@@ -4,6 +4,7 @@ Input columns: ref, name, uscc, and optionally id_number (persons); name or uscc
 UTF-8 (with or without BOM) or GBK/GB18030, comma or tab separated. Identifiers are trimmed, upper-cased
 and stripped of spaces before matching. Output (UTF-8 with BOM, for Excel): ref, decision, score,
 matched_name, matched_uscc, list, explanation — one row per input row, in input order.
+Every subject screened is stored (`Screening`, channel "file") like an API check.
 The index is built (or refreshed) from the database by the command itself.
 
 Exit status: 0 done; 2 the input cannot be read (missing file, no ref column, neither name nor uscc).
@@ -24,7 +25,8 @@ from django.utils.translation import gettext as _
 from govtrust.core.exports import neutralise
 from govtrust.core.ingest.bulk import chunked
 from govtrust.core.ingest.readers import detect_encoding
-from govtrust.screening.services import Screened, Subject, screen_subjects
+from govtrust.core.management.commands.ingest import cli_actor
+from govtrust.screening.services import Screened, Subject, screen_subjects, screenings_record
 
 EXIT_REFUSED = 2
 OUTPUT_COLUMNS = ("ref", "decision", "score", "matched_name", "matched_uscc", "list", "explanation")
@@ -85,8 +87,11 @@ class Command(BaseCommand):
             with open(target, "w", encoding="utf-8-sig", newline="") as out:
                 writer = csv.writer(out)
                 writer.writerow(OUTPUT_COLUMNS)
+                actor = cli_actor()
                 for group in chunked(read_subjects(source), CHUNK):
-                    for screened in screen_subjects(group):
+                    results = screen_subjects(group)
+                    screenings_record(actor=actor, screened=results, platform=actor.username, channel="file")
+                    for screened in results:
                         counts[screened.result.decision] += 1
                         writer.writerow(output_row(screened))
         except (ValueError, UnicodeDecodeError, csv.Error) as error:
