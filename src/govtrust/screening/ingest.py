@@ -160,7 +160,7 @@ class WatchlistKind(ImportKind):
 
     def validate_row(self, values: dict[str, str], *, row_number: int) -> RowOutcome:
         errors: list[CellError] = []
-        data: dict[str, Any] = {key: values[key][:limit] for key, limit in TEXT_LIMITS.items()}
+        data: dict[str, Any] = {key: ids.printable(values[key], limit) for key, limit in TEXT_LIMITS.items()}
         if len(values["name"]) > TEXT_LIMITS["name"]:
             errors.append(CellError("name", values["name"][:50], _("名称不能超过200字")))
         data["name_normalised"] = fold(data["name"])[:200]

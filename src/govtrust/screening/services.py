@@ -125,16 +125,16 @@ def screenings_record(
         best = result.best
         rows.append(
             (
-                platform[:100],
+                ids.printable(platform, 100),
                 api_client_pk,
                 channel,
                 request_id,
                 now,
-                subject.ref[:100],
-                subject.name[:200],
-                ids.clean(subject.uscc)[:40],
+                ids.printable(subject.ref, 100),
+                ids.printable(subject.name, 200),
+                ids.printable(ids.clean(subject.uscc), 40),
                 keyed_hash(number) if number and "*" not in number else "",
-                (ids.standard_mask(number) if "*" not in number else number)[:18] if number else "",
+                ids.printable(ids.standard_mask(number) if "*" not in number else number, 18) if number else "",
                 sorted(subject.exclude),
                 result.decision,
                 result.score,

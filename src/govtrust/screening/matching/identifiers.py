@@ -29,6 +29,12 @@ _MASKED_ID = re.compile(r"[0-9*]{17}[0-9X*]")
 IdentifierKind = Literal["uscc", "org_code", "reg_number", "id_number", "masked_id", "unknown", ""]
 
 
+def printable(text: str | None, limit: int) -> str:
+    """Text safe to store: control characters (NUL, which PostgreSQL refuses, and the like) dropped, cut to
+    `limit` characters."""
+    return "".join(ch for ch in (text or "") if unicodedata.category(ch) != "Cc")[:limit]
+
+
 def clean(value: str | None) -> str:
     """Trimmed, NFKC (full-width to ASCII), upper case, without spaces or hyphens; at most 40 characters."""
     text = unicodedata.normalize("NFKC", (value or "")[:40])
