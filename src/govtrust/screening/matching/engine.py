@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
 from govtrust.screening.matching import identifiers as ids
@@ -55,7 +56,7 @@ class Rules:
     uscc_conflict_factor: float = 0.5
     min_core_length: int = 2
     candidate_limit: int = 50
-    posting_budget: int = 50_000
+    posting_budget: int = 10_000
     min_gram_fraction: float = 0.5
     masked_min_revealed: int = 8
     max_hits: int = 5
@@ -252,7 +253,14 @@ class Matcher:
         candidates = self.names.candidates(
             q.core, budget=rules.posting_budget, min_fraction=rules.min_gram_fraction, limit=rules.candidate_limit
         )
-        for ordinal, _shared in candidates:
+        cores = [self.parsed[o].core for o, _shared in candidates]  # type: ignore[union-attr]
+        # Penalties only lower a score, so candidates whose cores are below the threshold cannot be a hit:
+        # one vectorised pass (rapidfuzz, C++) keeps the few worth explaining.
+        strong = process.extract(
+            q.core, cores, scorer=Indel.normalized_similarity, score_cutoff=rules.review_threshold, limit=None
+        )
+        for _core, _similarity, position in strong:
+            ordinal = candidates[position][0]
             entry = self.entries[ordinal]
             parsed = self.parsed[ordinal]
             assert parsed is not None

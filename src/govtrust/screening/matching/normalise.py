@@ -160,8 +160,12 @@ def region_table() -> dict[str, tuple[RegionName, ...]]:
 
 
 @lru_cache(maxsize=1)
-def _region_names_longest_first() -> tuple[str, ...]:
-    return tuple(sorted(region_table(), key=len, reverse=True))
+def _region_names_by_first_char() -> dict[str, tuple[str, ...]]:
+    """Region names grouped by their first character, longest first (a name is found in a few comparisons)."""
+    groups: dict[str, list[str]] = {}
+    for name in sorted(region_table(), key=len, reverse=True):
+        groups.setdefault(name[0], []).append(name)
+    return {first: tuple(names) for first, names in groups.items()}
 
 
 def _one_compatible(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
@@ -198,7 +202,7 @@ def _leading_regions(text: str, regions: tuple[tuple[str, ...], ...]) -> tuple[s
     tuple of the places the name may denote), so that a conflict anywhere in the chain is seen."""
     table = region_table()
     while True:
-        for name in _region_names_longest_first():
+        for name in _region_names_by_first_char().get(text[:1], ()):
             if not text.startswith(name) or len(text) - len(name) < MIN_CORE_AFTER_REGION:
                 continue
             candidates = table[name]
