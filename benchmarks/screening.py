@@ -53,9 +53,36 @@ COUNTIES = [
     "丹阳市",
 ]
 TRADE = "华泰鑫源恒通宏达金盛天瑞安康永兴昌隆嘉信诚美佳德润丰汇和顺明新博远海星光中利众东方长城广陵紫金钟山秦淮"
-INDUSTRY = ["建设工程", "建筑安装", "装饰工程", "市政工程", "园林绿化", "电子科技", "信息技术", "网络科技", "物流", "运输",
-            "贸易", "商贸", "机械制造", "化工", "纺织", "服饰", "食品", "医药", "环保科技", "新能源", "物业管理",
-            "劳务派遣", "建材", "钢结构", "电气设备", "水利工程", "交通工程", "广告传媒"]  # fmt: skip
+INDUSTRY = [
+    "建设工程",
+    "建筑安装",
+    "装饰工程",
+    "市政工程",
+    "园林绿化",
+    "电子科技",
+    "信息技术",
+    "网络科技",
+    "物流",
+    "运输",
+    "贸易",
+    "商贸",
+    "机械制造",
+    "化工",
+    "纺织",
+    "服饰",
+    "食品",
+    "医药",
+    "环保科技",
+    "新能源",
+    "物业管理",
+    "劳务派遣",
+    "建材",
+    "钢结构",
+    "电气设备",
+    "水利工程",
+    "交通工程",
+    "广告传媒",
+]
 FORMS = ["有限公司", "有限公司", "有限责任公司", "股份有限公司"]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英"
@@ -114,9 +141,13 @@ def queries(parts: list[tuple[str, str, str, str]], n_orgs: int, n_persons: int,
         if roll < 0.4:
             prefix, trade, industry, form = rng.choice(parts)
             variant = rng.randrange(3)
-            name = (s2t.convert(prefix + trade + industry) + form if variant == 0
-                    else prefix + trade + industry + ("有限责任公司" if form == "有限公司" else form) if variant == 1
-                    else trade + industry + form)  # fmt: skip
+            name = (
+                s2t.convert(prefix + trade + industry) + form
+                if variant == 0
+                else prefix + trade + industry + ("有限责任公司" if form == "有限公司" else form)
+                if variant == 1
+                else trade + industry + form
+            )
             out.append(Query(name=name))
         elif roll < 0.7:
             prefix, trade, industry, form = org_name(rng)
@@ -172,8 +203,11 @@ def confusion(rows: list[dict[str, str]], predicted: list[bool]) -> dict[str, fl
     fn = sum(not p and r["label"] == "1" for r, p in zip(rows, predicted, strict=True))
     fp = sum(p and r["label"] == "0" for r, p in zip(rows, predicted, strict=True))
     tn = sum(not p and r["label"] == "0" for r, p in zip(rows, predicted, strict=True))
-    return {"recall": round(tp / max(1, tp + fn), 4), "fpr": round(fp / max(1, fp + tn), 4),
-            "precision": round(tp / max(1, tp + fp), 4)}  # fmt: skip
+    return {
+        "recall": round(tp / max(1, tp + fn), 4),
+        "fpr": round(fp / max(1, fp + tn), 4),
+        "precision": round(tp / max(1, tp + fp), 4),
+    }
 
 
 def main() -> None:
@@ -202,13 +236,23 @@ def main() -> None:
     baseline, note = accuracy_nomenklatura(rows)
     base = confusion(rows, baseline) if baseline is not None else {}
     print(f"decisions: { {d: decisions.count(d) for d in set(decisions)} }; baseline: {note} {base}", file=sys.stderr)
-    h.report({
-        "entries": len(entries), "build_s": round(build_s, 2), "rss_mb": round(rss_mb, 1),
-        "p50_ms": round(h.percentile(times, 50), 3), "p99_ms": round(h.percentile(times, 99), 3),
-        "rps_one_core": round(BATCH / batch_s, 1), "batch_10k_s": round(batch_s, 2),
-        "recall": ours["recall"], "fpr": ours["fpr"], "precision": ours["precision"],
-        "baseline_recall": base.get("recall"), "baseline_fpr": base.get("fpr"), "in_process": True,
-    })  # fmt: skip
+    h.report(
+        {
+            "entries": len(entries),
+            "build_s": round(build_s, 2),
+            "rss_mb": round(rss_mb, 1),
+            "p50_ms": round(h.percentile(times, 50), 3),
+            "p99_ms": round(h.percentile(times, 99), 3),
+            "rps_one_core": round(BATCH / batch_s, 1),
+            "batch_10k_s": round(batch_s, 2),
+            "recall": ours["recall"],
+            "fpr": ours["fpr"],
+            "precision": ours["precision"],
+            "baseline_recall": base.get("recall"),
+            "baseline_fpr": base.get("fpr"),
+            "in_process": True,
+        }
+    )
 
 
 if __name__ == "__main__":
