@@ -13,6 +13,7 @@ from govtrust.core.api import router as core_router
 from govtrust.records.api import router as records_router
 from govtrust.records.api_feed import router as records_feed_router
 from govtrust.registry.api import router as registry_router
+from govtrust.screening.api import router as screening_router
 
 api = NinjaAPI(title="GovTrust 政务诚信平台 API", version="1", urls_namespace="api")
 install_api_error_handlers(api)
@@ -33,3 +34,4 @@ api.add_router("/registry/", registry_router)
 api.add_router("/accounts/", accounts_router)
 api.add_router("/records/feed/", records_feed_router)
 api.add_router("/records/", records_router)
+api.add_router("/screening/", screening_router)

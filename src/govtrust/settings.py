@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "govtrust.records",
     "govtrust.remedies",
     "govtrust.sanctions",
+    "govtrust.screening",
     "govtrust.evaluation",
     "govtrust.disclosure",
     "govtrust.demo",

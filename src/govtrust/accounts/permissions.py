@@ -38,6 +38,7 @@ ACTIONS: dict[str, StrPromise] = {
     "sanctions.decide": _("决定失信惩戒措施（确认、变更、不予采取），审核整改"),
     "rectification.respond": _("提交限期整改的书面说明和整改材料"),
     "referral.record": _("接收移送追责并反馈处理结果（纪检监察、组织人事部门）"),
+    "screening.watchlist": _("管理比对名单（导入、移出名单条目）"),
 }
 
 # API scope → what a machine caller may call with a token carrying it.

@@ -1,0 +1,113 @@
+"""Compact look-up structures of the matcher: flat numpy arrays only, so that a later step can save them
+with `numpy.save` and map them back with `mmap_mode="r"` (shared by every worker, no rebuild).
+
+- `KeyTable`: exact keys (identifiers, person-name keys) → entry ordinals. Keys are 64-bit BLAKE2b digests
+  in one sorted array with a parallel array of ordinals; a hit is confirmed by the caller against the
+  entry's own field, so a digest collision can never produce a wrong match.
+- `GramIndex`: the character-bigram inverted index of organisation names, CSR layout: sorted gram keys,
+  offsets, and postings (entry ordinals, int32). A bigram key is (ord(a) << 21) | ord(b) (code points fit
+  in 21 bits), so no vocabulary dictionary is needed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from array import array
+from collections.abc import Iterable
+
+import numpy as np
+
+_EMPTY_U64 = np.zeros(0, dtype=np.uint64)
+_EMPTY_I32 = np.zeros(0, dtype=np.int32)
+_EMPTY_I64 = np.zeros(0, dtype=np.int64)
+
+
+def digest64(key: str) -> int:
+    return int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+class KeyTable:
+    def __init__(self, pairs: Iterable[tuple[str, int]]) -> None:
+        keys, ordinals = array("Q"), array("i")
+        for key, ordinal in pairs:
+            if key:
+                keys.append(digest64(key))
+                ordinals.append(ordinal)
+        k = np.frombuffer(keys, dtype=np.uint64) if keys else _EMPTY_U64
+        o = np.frombuffer(ordinals, dtype=np.int32) if ordinals else _EMPTY_I32
+        order = np.argsort(k, kind="stable")
+        self.keys, self.ordinals = k[order], o[order]
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def get(self, key: str) -> list[int]:
+        if not key or not len(self.keys):
+            return []
+        h = np.uint64(digest64(key))
+        lo = int(np.searchsorted(self.keys, h, side="left"))
+        hi = int(np.searchsorted(self.keys, h, side="right"))
+        return [int(x) for x in self.ordinals[lo:hi]]
+
+
+def grams(text: str) -> set[int]:
+    """The bigram keys of a text (a one-character text: its single character)."""
+    if len(text) == 1:
+        return {ord(text)}
+    return {(ord(a) << 21) | ord(b) for a, b in zip(text, text[1:], strict=False)}
+
+
+class GramIndex:
+    def __init__(self, texts: Iterable[tuple[int, str]]) -> None:
+        keys, ordinals = array("q"), array("i")
+        for ordinal, text in texts:
+            for key in grams(text):
+                keys.append(key)
+                ordinals.append(ordinal)
+        k = np.frombuffer(keys, dtype=np.int64) if keys else _EMPTY_I64
+        o = np.frombuffer(ordinals, dtype=np.int32) if ordinals else _EMPTY_I32
+        order = np.argsort(k, kind="stable")  # stable: postings stay in ordinal order
+        k, self.postings = k[order], o[order]
+        self.gram_keys, starts = np.unique(k, return_index=True)
+        self.offsets = np.append(starts, len(k)).astype(np.int64)
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.gram_keys.nbytes + self.offsets.nbytes + self.postings.nbytes)
+
+    def candidates(self, text: str, *, budget: int, min_fraction: float, limit: int) -> list[tuple[int, int]]:
+        """Entries sharing the most bigrams with `text`: [(ordinal, shared)], best first, at most `limit`.
+
+        Grams are taken rarest first while their postings fit in `budget` (the rarest always), so a query
+        full of common industry words (科技, 工程) costs a bounded amount; an entry must share at least
+        `min_fraction` of the grams used.
+        """
+        wanted = np.fromiter(grams(text), dtype=np.int64)
+        if not len(wanted) or not len(self.gram_keys):
+            return []
+        at = np.searchsorted(self.gram_keys, wanted)
+        found = at < len(self.gram_keys)
+        found[found] = self.gram_keys[at[found]] == wanted[found]
+        at = at[found]
+        if not len(at):
+            return []
+        sizes = self.offsets[at + 1] - self.offsets[at]
+        order = np.argsort(sizes, kind="stable")
+        used: list[int] = []
+        total = 0
+        for i in order:
+            if used and total + int(sizes[i]) > budget:
+                break
+            used.append(int(at[i]))
+            total += int(sizes[i])
+        # An entry sharing `min_fraction` of all the query's grams shares at least this many of those used.
+        need = max(1, int(np.ceil(min_fraction * len(wanted))) - (len(at) - len(used)))
+        parts = [self.postings[self.offsets[g] : self.offsets[g + 1]] for g in used]
+        hits, counts = np.unique(np.concatenate(parts), return_counts=True)
+        keep = counts >= need
+        hits, counts = hits[keep], counts[keep]
+        if len(hits) > limit:
+            top = np.argpartition(-counts, limit - 1)[:limit]
+            hits, counts = hits[top], counts[top]
+        ranked = np.lexsort((hits, -counts))
+        return [(int(hits[i]), int(counts[i])) for i in ranked]
