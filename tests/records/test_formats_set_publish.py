@@ -262,3 +262,20 @@ def test_a_strict_batch_meeting_a_record_at_publication_stores_nothing(cast, tmp
     assert batch.status == ImportBatch.Status.REJECTED
     assert CreditRecord.objects.count() == 1  # only the one stored meanwhile
     assert errors_of(batch) == [(2, "行政处罚决定书文号", "该主体的同一决定书已有记录")]
+
+
+@pytest.mark.django_db
+def test_publishing_a_batch_leaves_another_batchs_staged_rows_alone(cast, tmp_path):
+    waiting = ingest_start(
+        actor=SYSTEM, kind=LEGAL, source=csv_file(tmp_path, "w.csv", rows(cast)[:1]), file_name="w.csv",
+        supplier_code=cast.nj_credit.uscc,
+    )  # fmt: skip
+    # A row of a batch still staging (as another process would have committed it).
+    StagedRecord.objects.create(
+        batch=waiting, row_number=2, natural_key="X|Y|A:Z", record_class="penalty", document_number="X",
+        authority_name="Y", authority_uscc=AUTH, decision_date=TODAY, subject_kind="agency", subject_name="Z",
+        publicity_start=TODAY, rule_key="k", rule_version="v", status="in_force", stamp="s",
+    )  # fmt: skip
+    batch = run(csv_file(tmp_path, "b.csv", rows(cast)), cast.nj_credit.uscc)
+    assert batch.status == ImportBatch.Status.PUBLISHED and batch.rows_published == 12
+    assert list(StagedRecord.objects.values_list("batch_id", flat=True)) == [waiting.pk]
