@@ -203,6 +203,7 @@ def child_import(path: str, supplier: str) -> None:
         "cpu_s": usage.ru_utime + usage.ru_stime,  # both threads (the chunk writer overlaps the validation)
         "child_cpu_s": child.ru_utime + child.ru_stime,
         "child_peak_rss_mb": child.ru_maxrss / 1024,
+        "peak_pss_mb": monitor.peak_pss_kb / 1024,  # the same sum with shared pages counted once
         "staging_s": staged_at[0],
         "peak_rss_mb": peak_kb / 1024,
         "status": batch.status,
@@ -220,20 +221,24 @@ class RssMonitor:
     def __init__(self, interval: float = 0.05) -> None:
         import threading
 
-        self.interval, self.peak_kb = interval, 0
+        self.interval, self.peak_kb, self.peak_pss_kb = interval, 0, 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     @staticmethod
-    def _rss_kb(pid: int) -> int:
+    def _memory_kb(pid: int) -> tuple[int, int]:
+        """(RSS, PSS) of a process: RSS counts pages shared with the forked child in both, PSS splits them."""
+        rss = pss = 0
         try:
-            with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as status:
-                for line in status:
-                    if line.startswith("VmRSS:"):
-                        return int(line.split()[1])
+            with open(f"/proc/{pid}/smaps_rollup", encoding="ascii", errors="replace") as rollup:
+                for line in rollup:
+                    if line.startswith("Rss:"):
+                        rss = int(line.split()[1])
+                    elif line.startswith("Pss:"):
+                        pss = int(line.split()[1])
         except OSError:
             pass
-        return 0
+        return rss, pss
 
     def _children(self) -> list[int]:
         me, found = os.getpid(), []
@@ -250,8 +255,9 @@ class RssMonitor:
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
-            total = self._rss_kb(os.getpid()) + sum(self._rss_kb(pid) for pid in self._children())
-            self.peak_kb = max(self.peak_kb, total)
+            sizes = [self._memory_kb(pid) for pid in (os.getpid(), *self._children())]
+            self.peak_kb = max(self.peak_kb, sum(rss for rss, _pss in sizes))
+            self.peak_pss_kb = max(self.peak_pss_kb, sum(pss for _rss, pss in sizes))
 
     def start(self) -> None:
         self._thread.start()
