@@ -237,7 +237,7 @@ def error_report(request: HttpRequest, number: str) -> HttpResponse:
     if found is None:
         raise Http404
     form = ErrorReportForm(request.POST)
-    status = 400
+    status, retry_after = 400, 0
     if form.is_valid():
         try:
             error_report_submit(
@@ -249,7 +249,7 @@ def error_report(request: HttpRequest, number: str) -> HttpResponse:
             )
         except RateLimited as limited:
             form.add_error(None, _("提交过于频繁，请 %(n)d 秒后再试。") % {"n": limited.retry_after})
-            status = 429
+            status, retry_after = 429, limited.retry_after
         except ValidationError as error:
             for field, errs in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, errs)
@@ -258,7 +258,7 @@ def error_report(request: HttpRequest, number: str) -> HttpResponse:
             return redirect("portal:record", number=found.number)
     response = render(request, "disclosure/record.html", _record_context(found, form), status=status)
     if status == 429:
-        response["Retry-After"] = str(limited.retry_after)
+        response["Retry-After"] = str(retry_after)
     return response
 
 
