@@ -31,7 +31,11 @@ def test_a_good_report_is_stored_routed_to_the_supplier_and_audited(client: Clie
     response = post(client, world.penalty.number, GOOD)
     assert response.status_code == 302
     report = ErrorReport.objects.get()
-    assert (report.record, report.supplier, report.status) == (world.penalty, world.cast.nj_credit, ErrorReportStatus.NEW)
+    assert (report.record, report.supplier, report.status) == (
+        world.penalty,
+        world.cast.nj_credit,
+        ErrorReportStatus.NEW,
+    )
     assert report.ip_hash and "127.0.0.1" not in report.ip_hash
     note = Notification.objects.get(recipient=officer)
     assert world.penalty.number in note.title

@@ -146,5 +146,11 @@ def test_the_api_never_returns_a_hidden_record_whatever_the_parameters(client: C
 def test_no_public_response_carries_a_civil_servants_or_persons_name(client: Client, world: World) -> None:
     """The records about people are hidden; their names must not surface through any other public page either."""
     names = [world.cast.servant.name, world.cast.person.name]
-    for path in ("/", "/records/", "/statistics/", f"/bodies/{world.cast.xw_edu.uscc}/", f"/records/{world.penalty.number}/"):
+    for path in (
+        "/",
+        "/records/",
+        "/statistics/",
+        f"/bodies/{world.cast.xw_edu.uscc}/",
+        f"/records/{world.penalty.number}/",
+    ):
         assert_clean(content(client.get(path)), names, path)

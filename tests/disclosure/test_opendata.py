@@ -42,7 +42,7 @@ def test_the_csv_download_is_utf8_with_a_bom_and_masks_people(client: Client, wo
 
 
 def test_a_csv_cell_that_looks_like_a_formula_is_neutralised(client: Client, world: World) -> None:
-    make(world.cast, "F1", content="=HYPERLINK(\"http://evil\")")
+    make(world.cast, "F1", content='=HYPERLINK("http://evil")')
     text = body(client.get("/opendata/records.csv")).decode("utf-8-sig")
     assert "'=HYPERLINK" in text
     assert not any(cell.startswith("=") for row in csv.reader(io.StringIO(text)) for cell in row)
@@ -91,7 +91,9 @@ def test_api_filters_narrow_the_published_records(client: Client, world: World) 
     assert found(record_class="judgment") == {world.lawsuit.number}
     assert found(sub_type="admin_lawsuit_lost") == {world.lawsuit.number}
     assert found(uscc=world.cast.xw_gov.uscc) == {world.lawsuit.number}
-    assert found(date_from=recent(41).isoformat(), date_to=recent(39).isoformat()) == {r.number for r in world.published}
+    assert found(date_from=recent(41).isoformat(), date_to=recent(39).isoformat()) == {
+        r.number for r in world.published
+    }
     assert found(date_from=recent(10).isoformat()) == set()
     assert found(ordering="number", page_size="1") == {min(r.number for r in world.published)}
 

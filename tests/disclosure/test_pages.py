@@ -9,8 +9,8 @@ from django.test import Client
 from django.urls import reverse
 from registry.builders import SYSTEM, add_agency
 
-from govtrust.core.models import Region
 from govtrust.core.masking import mask_id_number, mask_name
+from govtrust.core.models import Region
 
 from .portal_world import ID_NUMBER, LEADER, LEGAL_REP, PHONE, World, make, recent
 from .portal_world import cast as cast  # noqa: F401

@@ -66,7 +66,8 @@ class OpenDataAuth(HttpAuthBase):
         if not decision.allowed:
             raise ApiAuthError(
                 429,
-                _("匿名访问过于频繁，请 %(seconds)d 秒后再试，或申请开放数据接口令牌。") % {"seconds": decision.retry_after},
+                _("匿名访问过于频繁，请 %(seconds)d 秒后再试，或申请开放数据接口令牌。")
+                % {"seconds": decision.retry_after},
                 {"Retry-After": str(decision.retry_after)},
             )
         return AnonymousReader()
@@ -81,7 +82,9 @@ class RecordOut(Schema):
     body_uscc: str = Field(..., description="主体统一社会信用代码")
     region_code: str = Field(..., description="主体所在行政区划代码")
     region_name: str
-    record_class: str = Field(..., description="记录类别代码：judgment 司法判决、defaulter 拒不执行生效判决、penalty 行政处罚等")
+    record_class: str = Field(
+        ..., description="记录类别代码：judgment 司法判决、defaulter 拒不执行生效判决、penalty 行政处罚等"
+    )
     record_class_label: str
     sub_type: str = Field(..., description="子类代码；admin_lawsuit_lost 为行政机关败诉")
     sub_type_label: str
@@ -118,7 +121,9 @@ class RecordFilters(Schema):
     date_to: datetime.date | None = Field(None, description="决定日期止（含）")
     uscc: str = Field("", description="主体统一社会信用代码", max_length=18)
     q: str = Field("", description="主体名称或文号中的文字", max_length=100)
-    ordering: str = Field(pub.DEFAULT_ORDERING, description="排序：-decision_date（默认）、decision_date、number、-number")
+    ordering: str = Field(
+        pub.DEFAULT_ORDERING, description="排序：-decision_date（默认）、decision_date、number、-number"
+    )
     page: int = Field(1, ge=1, le=MAX_PAGE)
     page_size: int = Field(20, ge=1, le=MAX_PAGE_SIZE)
 
@@ -168,7 +173,8 @@ def records(request: HttpRequest, filters: Query[RecordFilters]) -> Any:
     pages = max(1, -(-count // size))
     page = min(filters.page, pages)
     rows = list(qs.values(*pub.PUBLIC_FIELDS)[(page - 1) * size : page * size])
-    data = RecordsPage(count=count, page=page, page_size=size, pages=pages, results=pub.page_values(rows))
+    results = [RecordOut(**v) for v in pub.page_values(rows)]
+    data = RecordsPage(count=count, page=page, page_size=size, pages=pages, results=results)
     body = data.model_dump_json().encode("utf-8")
     etag = _etag(body)
     headers = {"ETag": etag, "Cache-Control": "no-cache"}

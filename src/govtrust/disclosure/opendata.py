@@ -15,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -112,7 +113,7 @@ def json_chunks(qs: Any) -> Iterator[str]:
 
 
 @require_GET
-def records_csv(request: HttpRequest) -> HttpResponse:
+def records_csv(request: HttpRequest) -> HttpResponseBase:
     qs = _query(request)
     if isinstance(qs, HttpResponse):
         return qs
@@ -127,7 +128,7 @@ def records_csv(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def records_json(request: HttpRequest) -> HttpResponse:
+def records_json(request: HttpRequest) -> HttpResponseBase:
     qs = _query(request)
     if isinstance(qs, HttpResponse):
         return qs

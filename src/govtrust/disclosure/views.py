@@ -334,7 +334,9 @@ def regions(request: HttpRequest, code: str = "") -> HttpResponse:
     counts = _published_counts([a.pk for a in result.rows])
     context = {
         "region": region,
-        "ancestors": list(Region.objects.filter(code__in=region.ancestor_codes()).exclude(pk=region.pk).order_by("level")),
+        "ancestors": list(
+            Region.objects.filter(code__in=region.ancestor_codes()).exclude(pk=region.pk).order_by("level")
+        ),
         "children": [(node, record_counts.get(node.region.code, 0)) for node in children],
         "result": result,
         "rows": [(a, counts.get(a.pk, 0)) for a in result.rows],
@@ -437,5 +439,9 @@ def opendata(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "disclosure/opendata.html",
-        {"columns": CSV_COLUMNS, "cities": _cities(), "classes": [(c, RecordClass(c).label) for c in sorted(DISHONESTY_CLASSES)]},
+        {
+            "columns": CSV_COLUMNS,
+            "cities": _cities(),
+            "classes": [(c, RecordClass(c).label) for c in sorted(DISHONESTY_CLASSES)],
+        },
     )
