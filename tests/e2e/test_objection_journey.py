@@ -1,5 +1,6 @@
-"""Browser journey (Playwright, system Chromium): a body files an objection against its record, the archive shows
-异议处理中, the supplying department accepts and upholds it, the record is corrected and the label is gone."""
+"""Browser journey (Playwright, system Chromium): a body files an objection against its record, the archive and the
+public portal show 异议处理中, the supplying department accepts and upholds it, the record is corrected and the label
+is gone from both."""
 
 from __future__ import annotations
 
@@ -60,6 +61,8 @@ def test_a_body_objects_the_supplier_upholds_and_the_label_goes(page: Page, live
     school, record, evidence = objection_world
     base = live_server.url
     archive = f"{base}/console/archive/agency/{school.uscc}/"
+    public_body = f"{base}/bodies/{school.uscc}/"
+    public_record = f"{base}/records/{record.number}/"
 
     login(page, base, "xw_jiaoyu")
     page.locator("summary", has_text="异议与修复").click()
@@ -75,6 +78,13 @@ def test_a_body_objects_the_supplier_upholds_and_the_label_goes(page: Page, live
 
     page.goto(archive)
     expect(page.locator("table.records tr", has_text=record.number)).to_contain_text("异议处理中")
+
+    # The public portal, with nobody logged in, shows the label on the body's page and on the record's page.
+    page.context.clear_cookies()
+    page.goto(public_body)
+    expect(page.locator("table.public-records tr", has_text=record.number)).to_contain_text("异议处理中")
+    page.goto(public_record)
+    expect(page.locator("h1")).to_contain_text("异议处理中")
 
     login(page, base, "nj_xinyong")
     page.goto(f"{base}/console/remedies/objections/")
@@ -95,4 +105,14 @@ def test_a_body_objects_the_supplier_upholds_and_the_label_goes(page: Page, live
     expect(row).not_to_contain_text("异议处理中")
     expect(row).to_contain_text("v1")  # the previous version is kept in the history
     page.goto(f"{base}/console/records/{record.number}/")
+    expect(page.locator("main")).to_contain_text("警告，罚款1万元")
+
+    # The public pages show the corrected record without the label.
+    page.context.clear_cookies()
+    page.goto(public_body)
+    row = page.locator("table.public-records tr", has_text=record.number)
+    expect(row).to_be_visible()
+    expect(row).not_to_contain_text("异议处理中")
+    page.goto(public_record)
+    expect(page.locator("h1")).not_to_contain_text("异议处理中")
     expect(page.locator("main")).to_contain_text("警告，罚款1万元")
