@@ -115,13 +115,17 @@ def chunks(rows: Iterable[RawRow], size: int, resume_after: int) -> Iterator[lis
         yield chunk
 
 
+def in_memory_database() -> bool:
+    """An in-memory SQLite database: another connection (thread or child process) would not see its data."""
+    return connection.vendor == "sqlite" and bool(getattr(connection, "is_in_memory_db", lambda: False)())
+
+
 def can_fork(kind: ImportKind) -> bool:
     if not kind.parallel_validation or not getattr(settings, "GOVTRUST_INGEST_PARALLEL", True):
         return False
     if "fork" not in multiprocessing.get_all_start_methods():
         return False
-    in_memory = connection.vendor == "sqlite" and connection.is_in_memory_db()
-    return not connection.in_atomic_block and not in_memory
+    return not connection.in_atomic_block and not in_memory_database()
 
 
 def validated_chunks(kind: ImportKind, raw: Iterator[list[RawRow]]) -> Iterator[list[Validated]]:

@@ -434,8 +434,7 @@ class _ChunkWriter:
         self.future: Future[None] | None = None
         self.in_flight_last_row = 0
         threaded = bool(getattr(settings, "GOVTRUST_INGEST_WRITER_THREAD", True))
-        in_memory = connection.vendor == "sqlite" and connection.is_in_memory_db()
-        if threaded and not connection.in_atomic_block and not in_memory:
+        if threaded and not connection.in_atomic_block and not parallel.in_memory_database():
             self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-writer")
 
     def wait(self) -> None:

@@ -766,7 +766,7 @@ class _StagedSql:
                 exprs.append("%s")
                 params.append(batch_values[f.attname])
             elif f.attname in services.STAGED_INDEX:
-                exprs.append(f"s.{self.qn(StagedRecord._meta.get_field(f.attname).column)}")
+                exprs.append(f"s.{self.qn(_STAGED_COLUMN_NAMES[f.attname])}")
             else:
                 exprs.append("%s")
                 params.append(f.get_db_prep_save(f.get_default(), connection))
@@ -779,3 +779,7 @@ class _StagedSql:
 
 def _subject_key(ref: list[Any]) -> tuple[str, Any]:
     return (ref[0], ref[1])
+
+
+# Staged column → its column name in `records_stagedrecord` (the same names as in `records_creditrecord`).
+_STAGED_COLUMN_NAMES = {f.attname: f.column for f in StagedRecord._meta.concrete_fields}
