@@ -75,3 +75,15 @@ def test_the_deadline_step_reminds_once_then_reports_overdue_once(world):  # typ
     services.objection_extend(actor=world.cast.city_user, objection=o, reason="r", approval_reference="a",
                               approver="b", today=datetime.date(2026, 11, 3))  # fmt: skip
     assert remedies_deadlines(datetime.date(2026, 12, 1)) == {"reminded": 0, "overdue": 1}
+
+
+@pytest.mark.django_db
+def test_an_overdue_objection_is_a_line_of_the_offices_daily_digest(world):  # type: ignore[no-untyped-def]
+    from govtrust.sanctions.sweeps import sanctions_digest
+
+    services.objection_file(actor=world.cast.xw_user, record=world.record, claim="有误",
+                            today=datetime.date(2026, 11, 2))  # fmt: skip
+    assert sanctions_digest(datetime.date(2026, 11, 9))["digests"] == 0  # due today: not overdue yet
+    assert sanctions_digest(datetime.date(2026, 11, 10))["digests"] >= 1
+    digest = Notification.objects.filter(recipient=world.cast.city_user, category="sanctions.digest").get()
+    assert "异议超期未办结：1件" in digest.body and "信用修复申请超期未办结：0件" in digest.body

@@ -9,8 +9,10 @@ backend, to recipients that have an address; `emailed_at` records each sent mail
 
 from __future__ import annotations
 
+import datetime
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -140,3 +142,30 @@ def notification_mark_all_read(*, actor: Any) -> int:
 
 def unread_count(user: Any) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+# --- the daily digest of overdue items per office -------------------------------------------------------------
+# Core knows no offices or bodies: each app registers what it counts (e.g. remedies: objections past their
+# deadline), and the app that sends the digest (sanctions' daily step) asks every registered item.
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    """One line of the daily digest: `label` has a %(n)d; `count(bodies, run_date)` counts the overdue items of
+    the bodies an office oversees (an Agency queryset)."""
+
+    code: str
+    label: Any
+    count: Callable[[Any, datetime.date], int]
+    order: int = 100
+
+
+_digest_items: dict[str, DigestItem] = {}
+
+
+def register_digest_item(item: DigestItem) -> None:
+    _digest_items[item.code] = item
+
+
+def digest_items() -> list[DigestItem]:
+    return sorted(_digest_items.values(), key=lambda item: (item.order, item.code))

@@ -11,7 +11,10 @@ class RemediesConfig(AppConfig):
         from govtrust.core.navigation import MenuItem, register_menu_item
 
         # Subscribers register at import time (record.in_force, calendar.year_entered).
-        from govtrust.remedies import subscribers  # noqa: F401
+        from govtrust.remedies import (
+            subscribers,  # noqa: F401
+            sweeps,  # noqa: F401  (also registers its lines of the daily digest)
+        )
 
         group = ("remedies", _("异议与修复"))
         register_menu_item(

@@ -9,11 +9,13 @@ import datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from govtrust.core import periods
-from govtrust.core.notifications import notify
+from govtrust.core.notifications import DigestItem, notify, register_digest_item
 from govtrust.core.sweep import sweep_step
 from govtrust.remedies import services
 from govtrust.remedies.models import (
@@ -82,3 +84,28 @@ def remedies_deadlines(run_date: datetime.date) -> dict[str, int]:
         if outcome:
             counts[outcome] += 1
     return counts
+
+
+# Lines of the daily digest of overdue items per office (sent by sanctions' daily step, see core.notifications).
+register_digest_item(
+    DigestItem(
+        "objections",
+        gettext_lazy("异议超期未办结：%(n)d件"),
+        lambda agencies, run_date: Objection.objects.filter(
+            Q(status__in=OBJECTION_PENDING_DECISION, due_on__lt=run_date)
+            | Q(status=ObjectionStatus.REVIEW_REQUESTED, review_due_on__lt=run_date),
+            record__agency__in=agencies,
+        ).count(),
+        order=40,
+    )
+)
+register_digest_item(
+    DigestItem(
+        "repairs",
+        gettext_lazy("信用修复申请超期未办结：%(n)d件"),
+        lambda agencies, run_date: (
+            RepairRequest.objects.open().filter(record__agency__in=agencies, due_on__lt=run_date).count()
+        ),
+        order=50,
+    )
+)

@@ -13,9 +13,10 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from govtrust.core.audit import log_change, model_snapshot
-from govtrust.core.notifications import notify
+from govtrust.core.notifications import DigestItem, digest_items, notify, register_digest_item
 from govtrust.core.periods import working_days_between
 from govtrust.core.sweep import sweep_step
 from govtrust.registry.models import Agency, AgencyStatus
@@ -160,16 +161,38 @@ def sanctions_deadlines(run_date: datetime.date) -> dict[str, Any]:
 
 
 def overdue_counts(agencies: Any, run_date: datetime.date) -> dict[str, int]:
-    """What a digest reports for a set of bodies (an Agency queryset)."""
-    return {
-        "orders": RectificationOrder.objects.filter(
+    """What a digest reports for a set of bodies (an Agency queryset): every registered digest item."""
+    return {item.code: item.count(agencies, run_date) for item in digest_items()}
+
+
+register_digest_item(
+    DigestItem(
+        "orders",
+        gettext_lazy("超期未整改：%(n)d件"),
+        lambda agencies, run_date: RectificationOrder.objects.filter(
             agency__in=agencies, status__in=BODY_TURN_STATUSES, due_date__lt=run_date
         ).count(),
-        "referrals": Referral.objects.filter(
+        order=10,
+    )
+)
+register_digest_item(
+    DigestItem(
+        "referrals",
+        gettext_lazy("移送超期未反馈：%(n)d件"),
+        lambda agencies, run_date: Referral.objects.filter(
             agency__in=agencies, status__in=OPEN_REFERRAL_STATUSES, due_date__lt=run_date
         ).count(),
-        "pending": SanctionCase.objects.filter(agency__in=agencies, status=CaseStatus.PENDING).count(),
-    }
+        order=20,
+    )
+)
+register_digest_item(
+    DigestItem(
+        "pending",
+        gettext_lazy("待决定的惩戒建议：%(n)d件"),
+        lambda agencies, run_date: SanctionCase.objects.filter(agency__in=agencies, status=CaseStatus.PENDING).count(),
+        order=30,
+    )
+)
 
 
 @sweep_step("sanctions.digest", order=410)
@@ -190,9 +213,8 @@ def sanctions_digest(run_date: datetime.date) -> dict[str, Any]:
                 continue
             notify(
                 recipients=recipients,
-                title=_("%(date)s失信惩戒待办汇总") % {"date": run_date.isoformat()},
-                body=_("超期未整改：%(orders)d件；移送超期未反馈：%(referrals)d件；待决定的惩戒建议：%(pending)d件。")
-                % counts,
+                title=_("%(date)s政务诚信待办汇总") % {"date": run_date.isoformat()},
+                body="；".join(str(item.label) % {"n": counts[item.code]} for item in digest_items()) + "。",
                 link=reverse("sanctions:dashboard"),
                 category="sanctions.digest",
                 email=True,
