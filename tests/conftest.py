@@ -73,6 +73,8 @@ REFERENCE_DATA = [
     ("govtrust.accounts.migrations.0003_default_roles", "create_roles"),
     ("govtrust.accounts.migrations.0004_grant_records_ingest", "grant"),
     ("govtrust.accounts.migrations.0005_records_grants", "grant"),
+    ("govtrust.evaluation.migrations.0002_default_framework", "load"),
+    ("govtrust.evaluation.migrations.0003_grants", "grant"),
 ]
 
 

@@ -17,5 +17,6 @@ urlpatterns = [
     path("console/", include("govtrust.core.urls")),
     path("console/", include("govtrust.registry.urls")),
     path("console/", include("govtrust.records.urls")),
+    path("console/evaluation/", include("govtrust.evaluation.urls")),
     path("", include("govtrust.disclosure.urls")),
 ]

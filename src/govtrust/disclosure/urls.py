@@ -6,4 +6,6 @@ app_name = "portal"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("rankings/", views.rankings, name="rankings"),
+    path("rankings/<str:number>/", views.ranking_detail, name="ranking_detail"),
 ]
