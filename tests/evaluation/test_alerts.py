@@ -30,8 +30,15 @@ def county_values(code: str, period: str, values: dict[str, float], default: flo
 
 
 def rule(**kw):  # type: ignore[no-untyped-def]
-    args = {"code": "debt", "name": "债务率过高", "kind": "threshold", "unit_level": "county",
-            "indicator_code": "debt_risk", "params": {"op": ">", "value": 120}, "severity": "critical"}  # fmt: skip
+    args = {
+        "code": "debt",
+        "name": "债务率过高",
+        "kind": "threshold",
+        "unit_level": "county",
+        "indicator_code": "debt_risk",
+        "params": {"op": ">", "value": 120},
+        "severity": "critical",
+    }
     args.update(kw)
     return services.alert_rule_create(actor=SYSTEM, **args)
 
@@ -85,14 +92,28 @@ def test_an_overdue_count_rule_counts_records_published_past_their_maximum_end(c
     today = datetime.date.today()
     body = add_agency(41, "南京市某局", Region.objects.get(code="320100"))
     record = record_services.record_create(
-        actor=SYSTEM, subject=body, record_class="penalty", severity="general", document_number="宁罚〔2025〕3号",
-        authority_name="南京市市场监督管理局", authority_uscc=make_uscc(503, area="320100"),
-        decision_date=today - datetime.timedelta(days=20), facts="未按约定支付款项", basis="条例第九条",
-        content="罚款", supplier=cast.nj_credit, source="console",
+        actor=SYSTEM,
+        subject=body,
+        record_class="penalty",
+        severity="general",
+        document_number="宁罚〔2025〕3号",
+        authority_name="南京市市场监督管理局",
+        authority_uscc=make_uscc(503, area="320100"),
+        decision_date=today - datetime.timedelta(days=20),
+        facts="未按约定支付款项",
+        basis="条例第九条",
+        content="罚款",
+        supplier=cast.nj_credit,
+        source="console",
     )
     assert record.status == RecordStatus.IN_FORCE
-    rule(code="overrun", kind="overdue", unit_level="city", indicator_code="",
-         params={"source": "records.publicity_overrun", "limit": 1})
+    rule(
+        code="overrun",
+        kind="overdue",
+        unit_level="city",
+        indicator_code="",
+        params={"source": "records.publicity_overrun", "limit": 1},
+    )
     services.alerts_evaluate(run_date=today)
     assert not Alert.objects.exists()  # still within its window
     CreditRecord.objects.filter(pk=record.pk).update(publicity_max_end=today - datetime.timedelta(days=1))
@@ -125,15 +146,24 @@ def test_an_agency_owner_notifies_only_its_users_who_may_manage_alerts(cast, fra
     county_values("debt_risk", "2025", {"320505": 180.0})
     rule(owner_agency=cast.nj_credit)
     services.alerts_evaluate(run_date=TODAY)
-    assert list(Notification.objects.filter(category="evaluation.alert").values_list("recipient__username", flat=True)) == ["city"]
+    assert list(
+        Notification.objects.filter(category="evaluation.alert").values_list("recipient__username", flat=True)
+    ) == ["city"]
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("kw", "field"), [
-    ({"indicator_code": "no_such"}, "indicator_code"), ({"indicator_code": ""}, "indicator_code"),
-    ({"params": {"op": "~", "value": 1}}, "params"), ({"kind": "overdue", "params": {"source": "x", "limit": 1}}, "params"),
-    ({"unit_level": "village"}, "unit_level"), ({"severity": "panic"}, "severity"), ({"code": ""}, "code"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("kw", "field"),
+    [
+        ({"indicator_code": "no_such"}, "indicator_code"),
+        ({"indicator_code": ""}, "indicator_code"),
+        ({"params": {"op": "~", "value": 1}}, "params"),
+        ({"kind": "overdue", "params": {"source": "x", "limit": 1}}, "params"),
+        ({"unit_level": "village"}, "unit_level"),
+        ({"severity": "panic"}, "severity"),
+        ({"code": ""}, "code"),
+    ],
+)
 def test_a_rule_with_bad_settings_is_refused(framework, kw, field):
     with pytest.raises(ValidationError) as err:
         rule(**kw)

@@ -16,8 +16,20 @@ from govtrust.evaluation.models import Framework, FrameworkStatus, Indicator
 from .conftest import SYSTEM, store_values
 
 RULES = Path(services.__file__).parent / "rules" / "framework-2026.json"
-SEED_DIMENSIONS = ["依法行政", "政务公开", "放管服改革", "环境保护", "统计数据质量", "劳动用工", "社会保障",
-                   "公共资源交易", "安全生产", "食品安全", "社会诚信状况", "人民群众满意度"]  # fmt: skip
+SEED_DIMENSIONS = [
+    "依法行政",
+    "政务公开",
+    "放管服改革",
+    "环境保护",
+    "统计数据质量",
+    "劳动用工",
+    "社会保障",
+    "公共资源交易",
+    "安全生产",
+    "食品安全",
+    "社会诚信状况",
+    "人民群众满意度",
+]
 
 
 @pytest.mark.django_db
@@ -29,8 +41,16 @@ def test_the_default_framework_is_active_with_the_seeds_twelve_dimensions_under_
     every = {n.code: n for n in framework.nodes.all()}
     assert every["dishonesty_per_body"].source == "computed" and every["dishonesty_per_body"].direction == -1
     assert every["dishonesty_records"].unit == "body"
-    for slot in ("rectification_on_time", "objection_days", "repair_days", "screening_interceptions",
-                 "commitment_fulfilment", "debt_risk", "complaint_satisfaction", "npc_cppcc_rate"):  # fmt: skip
+    for slot in (
+        "rectification_on_time",
+        "objection_days",
+        "repair_days",
+        "screening_interceptions",
+        "commitment_fulfilment",
+        "debt_risk",
+        "complaint_satisfaction",
+        "npc_cppcc_rate",
+    ):
         assert every[slot].source == "imported", slot
     assert all(n.basis for n in every.values())
 
@@ -62,11 +82,14 @@ def test_a_new_version_is_a_draft_copy_that_can_be_edited_while_the_active_one_c
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("weight", "direction"), [(-1.0, None), (float("nan"), None), (None, 0)])
-def test_a_negative_or_missing_weight_or_a_direction_other_than_plus_or_minus_one_is_refused(framework, weight, direction):
+def test_a_negative_or_missing_weight_or_a_direction_other_than_plus_or_minus_one_is_refused(
+    framework, weight, direction
+):
     draft = services.framework_new_version(actor=SYSTEM, source=framework, version="2026.9")
     with pytest.raises(ValidationError):
-        services.indicator_change(actor=SYSTEM, indicator=draft.nodes.get(code="debt_risk"), weight=weight,
-                                  direction=direction)
+        services.indicator_change(
+            actor=SYSTEM, indicator=draft.nodes.get(code="debt_risk"), weight=weight, direction=direction
+        )
 
 
 @pytest.mark.django_db
@@ -79,8 +102,9 @@ def test_a_duplicate_or_empty_version_is_refused(framework):
 @pytest.mark.django_db
 def test_activating_a_draft_retires_the_previous_version_and_older_runs_keep_theirs(framework):
     store_values(framework, 2, "2025")
-    old_run = services.evaluation_run_create(actor=SYSTEM, framework=framework, period="2025", unit_level="city",
-                                             seed=1, uncertainty=False)
+    old_run = services.evaluation_run_create(
+        actor=SYSTEM, framework=framework, period="2025", unit_level="city", seed=1, uncertainty=False
+    )
     draft = services.framework_new_version(actor=SYSTEM, source=framework, version="2026.2")
     services.indicator_change(actor=SYSTEM, indicator=draft.nodes.get(code="work"), weight=0.9)
     services.framework_activate(actor=SYSTEM, framework=draft)
@@ -88,8 +112,9 @@ def test_activating_a_draft_retires_the_previous_version_and_older_runs_keep_the
     assert framework.status == FrameworkStatus.RETIRED
     assert services.active_framework() == draft
     assert Framework.objects.filter(code=draft.code, status=FrameworkStatus.ACTIVE).count() == 1
-    new_run = services.evaluation_run_create(actor=SYSTEM, framework=draft, period="2025", unit_level="city", seed=1,
-                                             uncertainty=False)
+    new_run = services.evaluation_run_create(
+        actor=SYSTEM, framework=draft, period="2025", unit_level="city", seed=1, uncertainty=False
+    )
     old_run.refresh_from_db()
     assert old_run.framework_version == "2026.1" and new_run.framework_version == "2026.2"
     assert {a["code"]: a["weight"] for a in new_run.spec["aggregates"]}["work"] == 0.9

@@ -36,17 +36,24 @@ def errors_of(batch):  # type: ignore[no-untyped-def]
 
 @pytest.mark.django_db
 def test_a_good_file_stores_each_value_with_its_provenance(framework, tmp_path):
-    batch = load(write_csv(tmp_path / "v.csv", [
-        ["320100", "", "debt_risk", "2025", "98.5"],
-        ["320500", "", "debt_risk", "2025", "1,102.25"],
-        ["320102", "", "rectification_on_time", "2025", "87.5%"],
-    ]))  # fmt: skip
+    batch = load(
+        write_csv(
+            tmp_path / "v.csv",
+            [
+                ["320100", "", "debt_risk", "2025", "98.5"],
+                ["320500", "", "debt_risk", "2025", "1,102.25"],
+                ["320102", "", "rectification_on_time", "2025", "87.5%"],
+            ],
+        )
+    )
     assert batch.status == ImportBatch.Status.PUBLISHED and batch.rows_published == 3, errors_of(batch)
     stored = {(v.indicator_code, v.region.code): v for v in IndicatorValue.objects.select_related("region")}
     assert stored[("debt_risk", "320100")].value == 98.5
     assert stored[("debt_risk", "320500")].value == 1102.25
     assert stored[("rectification_on_time", "320102")].value == 87.5
-    assert stored[("debt_risk", "320100")].batch_number == batch.number and stored[("debt_risk", "320100")].source_row == 2
+    assert (
+        stored[("debt_risk", "320100")].batch_number == batch.number and stored[("debt_risk", "320100")].source_row == 2
+    )
 
 
 @pytest.mark.django_db
@@ -90,28 +97,38 @@ def test_a_gbk_csv_is_read(framework, tmp_path):
         (["320100", "", "<script>alert(1)</script>", "2025", "90"], "indicator_code", "不存在"),
     ],
 )
-def test_a_bad_row_is_rejected_with_its_column_and_reason_and_the_good_rows_still_land(framework, tmp_path, row,
-                                                                                      column, reason):  # fmt: skip
+def test_a_bad_row_is_rejected_with_its_column_and_reason_and_the_good_rows_still_land(
+    framework, tmp_path, row, column, reason
+):
     batch = load(write_csv(tmp_path / "bad.csv", [["320200", "", "debt_risk", "2025", "80"], row]))
     assert batch.rows_published == 1 and batch.rows_rejected == 1
     [(row_number, col, why)] = errors_of(batch)
     assert row_number == 3 and reason in why
-    assert col == {"region_code": "行政区划代码", "value": "数值", "period": "期间", "indicator_code": "指标代码"}[column]
+    assert (
+        col == {"region_code": "行政区划代码", "value": "数值", "period": "期间", "indicator_code": "指标代码"}[column]
+    )
     assert IndicatorValue.objects.count() == 1
 
 
 @pytest.mark.django_db
 def test_strict_mode_stores_nothing_when_a_row_is_bad(framework, tmp_path):
-    batch = load(write_csv(tmp_path / "s.csv", [["320200", "", "debt_risk", "2025", "80"],
-                                                ["320100", "", "debt_risk", "2025", "x"]]), strict=True)  # fmt: skip
+    batch = load(
+        write_csv(
+            tmp_path / "s.csv", [["320200", "", "debt_risk", "2025", "80"], ["320100", "", "debt_risk", "2025", "x"]]
+        ),
+        strict=True,
+    )
     assert batch.status == ImportBatch.Status.REJECTED and not IndicatorValue.objects.exists()
 
 
 @pytest.mark.django_db
 def test_a_later_file_replaces_the_value_and_a_duplicate_row_in_one_file_is_rejected(framework, tmp_path):
     load(write_csv(tmp_path / "a.csv", [["320100", "", "debt_risk", "2025", "80"]]))
-    batch = load(write_csv(tmp_path / "b.csv", [["320100", "", "debt_risk", "2025", "85"],
-                                                ["320100", "", "debt_risk", "2025", "86"]]))  # fmt: skip
+    batch = load(
+        write_csv(
+            tmp_path / "b.csv", [["320100", "", "debt_risk", "2025", "85"], ["320100", "", "debt_risk", "2025", "86"]]
+        )
+    )
     assert batch.rows_published == 1 and batch.rows_rejected == 1
     value = IndicatorValue.objects.get()
     assert value.value == 85 and value.batch_number == batch.number
@@ -121,11 +138,16 @@ def test_a_later_file_replaces_the_value_and_a_duplicate_row_in_one_file_is_reje
 
 @pytest.mark.django_db
 def test_a_body_indicator_needs_a_registered_uscc(cast, framework, tmp_path):
-    batch = load(write_csv(tmp_path / "b.csv", [
-        ["", cast.nj_market.uscc, "body_rectification_on_time", "2025", "100"],
-        ["", "91320000MA1XXXXX0X", "body_rectification_on_time", "2025", "100"],
-        ["320100", "", "body_rectification_on_time", "2025", "100"],
-    ]))  # fmt: skip
+    batch = load(
+        write_csv(
+            tmp_path / "b.csv",
+            [
+                ["", cast.nj_market.uscc, "body_rectification_on_time", "2025", "100"],
+                ["", "91320000MA1XXXXX0X", "body_rectification_on_time", "2025", "100"],
+                ["320100", "", "body_rectification_on_time", "2025", "100"],
+            ],
+        )
+    )
     assert batch.rows_published == 1
     assert [(r, c) for r, c, _why in errors_of(batch)] == [(3, "统一社会信用代码"), (4, "统一社会信用代码")]
     assert IndicatorValue.objects.get().agency == cast.nj_market

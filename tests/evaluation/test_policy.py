@@ -13,10 +13,22 @@ from govtrust.evaluation.policy import Period
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("2025", Period("year", 2025)), ("2025Q1", Period("quarter", 2025, 1)), ("2025q4", Period("quarter", 2025, 4)),
-     ("2025-03", Period("month", 2025, 3)), (" 2025 ", Period("year", 2025)), ("2025Q5", None), ("2025-13", None),
-     ("2025-00", None), ("25", None), ("", None), ("1989", None), ("2025-3", None), ("二〇二五", None)],
-)  # fmt: skip
+    [
+        ("2025", Period("year", 2025)),
+        ("2025Q1", Period("quarter", 2025, 1)),
+        ("2025q4", Period("quarter", 2025, 4)),
+        ("2025-03", Period("month", 2025, 3)),
+        (" 2025 ", Period("year", 2025)),
+        ("2025Q5", None),
+        ("2025-13", None),
+        ("2025-00", None),
+        ("25", None),
+        ("", None),
+        ("1989", None),
+        ("2025-3", None),
+        ("二〇二五", None),
+    ],
+)
 def test_periods_parse_only_the_three_documented_forms(text, expected):
     assert policy.parse_period(text) == expected
 
@@ -28,31 +40,46 @@ def test_the_previous_period_crosses_year_boundaries():
     assert str(Period("month", 2025, 7).previous()) == "2025-06"
 
 
-@pytest.mark.parametrize(("op", "value", "limit", "breached"), [
-    (">=", 120.0, 120.0, True), (">", 120.0, 120.0, False), (">", 120.0001, 120.0, True),
-    ("<=", 60.0, 60.0, True), ("<", 60.0, 60.0, False), ("<", 59.99, 60.0, True),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("op", "value", "limit", "breached"),
+    [
+        (">=", 120.0, 120.0, True),
+        (">", 120.0, 120.0, False),
+        (">", 120.0001, 120.0, True),
+        ("<=", 60.0, 60.0, True),
+        ("<", 60.0, 60.0, False),
+        ("<", 59.99, 60.0, True),
+    ],
+)
 def test_a_threshold_fires_exactly_at_its_limit_only_for_inclusive_operators(op, value, limit, breached):
     assert policy.threshold_breached(value, op=op, limit=limit) is breached
 
 
-@pytest.mark.parametrize(("current", "previous", "direction", "kwargs", "breached"), [
-    (90.0, 100.0, 1, {"pct": 10}, True),          # exactly −10 % for "more is better": fires
-    (90.01, 100.0, 1, {"pct": 10}, False),        # just under 10 %
-    (110.0, 100.0, 1, {"pct": 10}, False),        # an improvement never fires …
-    (110.0, 100.0, 1, {"pct": 10, "either": True}, True),  # … unless either direction is asked for
-    (110.0, 100.0, -1, {"pct": 10}, True),        # for "less is better" a rise is worse
-    (5.0, 0.0, -1, {"pct": 10}, False),           # relative change from zero is undefined
-    (5.0, 0.0, -1, {"abs": 5}, True),             # but an absolute one fires at the limit
-    (4.99, 0.0, -1, {"abs": 5}, False),
-    (100.0, 100.0, 1, {"pct": 0.0001, "either": True}, False),  # no change never fires
-    (-12.0, -10.0, 1, {"pct": 20}, True),         # relative to |previous|
-])  # fmt: skip
-def test_a_change_fires_at_its_relative_or_absolute_limit_in_the_worse_direction(current, previous, direction, kwargs,
-                                                                                breached):  # fmt: skip
+@pytest.mark.parametrize(
+    ("current", "previous", "direction", "kwargs", "breached"),
+    [
+        (90.0, 100.0, 1, {"pct": 10}, True),  # exactly −10 % for "more is better": fires
+        (90.01, 100.0, 1, {"pct": 10}, False),  # just under 10 %
+        (110.0, 100.0, 1, {"pct": 10}, False),  # an improvement never fires …
+        (110.0, 100.0, 1, {"pct": 10, "either": True}, True),  # … unless either direction is asked for
+        (110.0, 100.0, -1, {"pct": 10}, True),  # for "less is better" a rise is worse
+        (5.0, 0.0, -1, {"pct": 10}, False),  # relative change from zero is undefined
+        (5.0, 0.0, -1, {"abs": 5}, True),  # but an absolute one fires at the limit
+        (4.99, 0.0, -1, {"abs": 5}, False),
+        (100.0, 100.0, 1, {"pct": 0.0001, "either": True}, False),  # no change never fires
+        (-12.0, -10.0, 1, {"pct": 20}, True),  # relative to |previous|
+    ],
+)
+def test_a_change_fires_at_its_relative_or_absolute_limit_in_the_worse_direction(
+    current, previous, direction, kwargs, breached
+):
     pct, abs_ = kwargs.get("pct"), kwargs.get("abs")
-    assert policy.change_breached(current, previous, direction=direction, pct=pct, abs_=abs_,
-                                  either=kwargs.get("either", False)) is breached  # fmt: skip
+    assert (
+        policy.change_breached(
+            current, previous, direction=direction, pct=pct, abs_=abs_, either=kwargs.get("either", False)
+        )
+        is breached
+    )
 
 
 def test_the_robust_z_score_uses_median_and_mad_scaled_by_0_6745():
@@ -87,14 +114,25 @@ def test_an_overdue_count_fires_at_its_limit(count, limit, breached):
     assert policy.overdue_breached(count, limit=limit) is breached
 
 
-@pytest.mark.parametrize(("kind", "params"), [
-    ("threshold", {"op": "=", "value": 1}), ("threshold", {"op": ">", "value": "1"}),
-    ("threshold", {"op": ">", "value": math.inf}), ("threshold", {"op": ">", "value": True}),
-    ("change", {}), ("change", {"pct": 0}), ("change", {"abs": -1}),
-    ("peer_anomaly", {"z": 0}), ("peer_anomaly", {"min_peers": 2}),
-    ("overdue", {"limit": 0, "source": "x"}), ("overdue", {"limit": 1}), ("overdue", {"limit": 1.5, "source": "x"}),
-    ("rumour", {}), ("threshold", ["op", ">"]),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("kind", "params"),
+    [
+        ("threshold", {"op": "=", "value": 1}),
+        ("threshold", {"op": ">", "value": "1"}),
+        ("threshold", {"op": ">", "value": math.inf}),
+        ("threshold", {"op": ">", "value": True}),
+        ("change", {}),
+        ("change", {"pct": 0}),
+        ("change", {"abs": -1}),
+        ("peer_anomaly", {"z": 0}),
+        ("peer_anomaly", {"min_peers": 2}),
+        ("overdue", {"limit": 0, "source": "x"}),
+        ("overdue", {"limit": 1}),
+        ("overdue", {"limit": 1.5, "source": "x"}),
+        ("rumour", {}),
+        ("threshold", ["op", ">"]),
+    ],
+)
 def test_nonsensical_rule_parameters_are_refused_with_a_message(kind, params):
     with pytest.raises(policy.RuleParamError):
         policy.check_rule_params(kind, params)

@@ -11,7 +11,7 @@ from django.urls import reverse
 from registry.builders import add_agency, make_uscc
 
 from govtrust.core.models import Job, ObjectChange, Region
-from govtrust.evaluation import services
+from govtrust.evaluation import policy, services
 from govtrust.evaluation.models import EvaluationRun, IndicatorValue, RunStatus
 from govtrust.records import services as record_services
 
@@ -48,8 +48,9 @@ def test_a_city_run_ranks_all_13_cities_with_rank_intervals_and_stores_what_repr
 @pytest.mark.django_db
 def test_re_running_gives_identical_results_and_a_tampered_input_is_detected(framework):
     store_values(framework, 3, "2025")
-    run = services.evaluation_run_create(actor=SYSTEM, framework=framework, period="2025", unit_level="county",
-                                         seed=99, uncertainty={"runs": 500})
+    run = services.evaluation_run_create(
+        actor=SYSTEM, framework=framework, period="2025", unit_level="county", seed=99, uncertainty={"runs": 500}
+    )
     assert len(run.unit_rows()) == 95
     check = services.evaluation_run_rerun(actor=SYSTEM, run=run)
     assert check.identical and check.inputs_intact and check.computed_sha256 == run.results_sha256
@@ -75,14 +76,29 @@ def test_computed_dishonesty_records_enter_the_region_matrix(cast, framework):
     suzhou = Region.objects.get(code="320500")
     body = add_agency(31, "苏州市某局", suzhou)
     record_services.record_create(
-        actor=SYSTEM, subject=body, record_class="penalty", severity="general", document_number="苏罚〔2025〕1号",
-        authority_name="苏州市市场监督管理局", authority_uscc=make_uscc(502, area="320500"),
-        decision_date=datetime.date.today() - datetime.timedelta(days=20), facts="未按约定支付款项",
-        basis="《保障中小企业款项支付条例》第九条", content="罚款", supplier=cast.sz_credit, source="console",
+        actor=SYSTEM,
+        subject=body,
+        record_class="penalty",
+        severity="general",
+        document_number="苏罚〔2025〕1号",
+        authority_name="苏州市市场监督管理局",
+        authority_uscc=make_uscc(502, area="320500"),
+        decision_date=datetime.date.today() - datetime.timedelta(days=20),
+        facts="未按约定支付款项",
+        basis="《保障中小企业款项支付条例》第九条",
+        content="罚款",
+        supplier=cast.sz_credit,
+        source="console",
     )
     store_values(framework, 2, str(datetime.date.today().year))
-    run = services.evaluation_run_create(actor=SYSTEM, framework=framework, period=str(datetime.date.today().year),
-                                         unit_level="city", seed=1, uncertainty=False)
+    run = services.evaluation_run_create(
+        actor=SYSTEM,
+        framework=framework,
+        period=str(datetime.date.today().year),
+        unit_level="city",
+        seed=1,
+        uncertainty=False,
+    )
     header = run.inputs["header"]
     assert "dishonesty_per_body" in header
     col = header.index("dishonesty_per_body")
@@ -95,9 +111,15 @@ def test_computed_dishonesty_records_enter_the_region_matrix(cast, framework):
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("kwargs", "field"),
-    [({"period": "2025-13"}, "period"), ({"period": "二〇二五"}, "period"), ({"unit_level": "planet"}, "unit_level"),
-     ({"seed": -1}, "seed"), ({"uncertainty": {"runs": 0}}, "uncertainty"), ({"period": "2031"}, "period")],
-)  # fmt: skip
+    [
+        ({"period": "2025-13"}, "period"),
+        ({"period": "二〇二五"}, "period"),
+        ({"unit_level": "planet"}, "unit_level"),
+        ({"seed": -1}, "seed"),
+        ({"uncertainty": {"runs": 0}}, "uncertainty"),
+        ({"period": "2031"}, "period"),
+    ],
+)
 def test_bad_choices_or_a_period_without_data_are_refused_and_nothing_is_stored(framework, kwargs, field):
     store_values(framework, 2, "2025")
     args = {"period": "2025", "unit_level": "city", **kwargs}
@@ -121,8 +143,9 @@ def test_comparing_two_runs_lists_rank_changes_biggest_first(framework):
     store_values(framework, 2, "2024")
     # In 2025 南京 (ranked by base values) jumps on every indicator.
     store_values(framework, 2, "2025", shift={"320100": 40.0})
-    before = services.evaluation_run_create(actor=SYSTEM, framework=framework, period="2024", unit_level="city",
-                                            seed=1, uncertainty=False)
+    before = services.evaluation_run_create(
+        actor=SYSTEM, framework=framework, period="2024", unit_level="city", seed=1, uncertainty=False
+    )
     after = city_run(framework, uncertainty=False)
     comparison = services.evaluation_run_compare(before=before, after=after)
     assert len(comparison.changes) == 13
@@ -168,8 +191,15 @@ def test_a_hostile_unit_name_is_escaped_on_the_portal(framework, client):
 @pytest.mark.django_db
 def test_a_big_run_goes_to_the_worker_as_a_job_and_ends_done(framework):
     store_values(framework, 3, "2025")
-    run = services.evaluation_run_create(actor=SYSTEM, framework=framework, period="2025", unit_level="county",
-                                         seed=3, uncertainty={"runs": 200}, background=True)
+    run = services.evaluation_run_create(
+        actor=SYSTEM,
+        framework=framework,
+        period="2025",
+        unit_level="county",
+        seed=3,
+        uncertainty={"runs": 200},
+        background=True,
+    )
     job = Job.objects.get(public_id=run.job_public_id)
     assert job.kind == "evaluation.run" and job.status == Job.Status.SUCCEEDED
     assert job.result == {"run": run.number, "results_sha256": run.results_sha256}
@@ -183,3 +213,11 @@ def test_an_imported_value_of_another_period_is_not_used(framework):
     run = city_run(framework, uncertainty=False)
     col = run.inputs["header"].index("debt_risk")
     assert {row[0]: row[col] for row in run.inputs["rows"]}["320100"] is None
+
+
+def test_an_indicator_that_the_outlier_treatment_would_flatten_is_left_out_before_the_pipeline_refuses_it():
+    # Twelve cities without records and one with: winsorising the one pulls it onto the others.
+    flattened = [0.0] * 12 + [5.0]
+    assert services._constant_after_treatment(flattened, "x", policy.DEFAULT_METHOD)
+    assert not services._constant_after_treatment(flattened, "x", {**policy.DEFAULT_METHOD, "treat": False})
+    assert not services._constant_after_treatment([1.0, 2.0, 3.0, None, 5.0], "x", policy.DEFAULT_METHOD)

@@ -226,12 +226,37 @@ class Inputs:
     notes: list[str]
 
 
+def _constant_after_treatment(column: list[float | None], code: str, method: Mapping[str, Any]) -> bool:
+    """Would COINr's outlier treatment leave this indicator with one value for every unit? (It does when
+    almost every unit has the same value: winsorising the few others pulls them onto it.) The pipeline
+    refuses such an indicator, so it is left out beforehand with a note."""
+    treat = method.get("treat", True)
+    if treat is False or treat == "none":
+        return False
+    params = treat if isinstance(treat, Mapping) else {}
+    x = np.array([np.nan if v is None else v for v in column], dtype=float)[:, None]
+    winmax = params.get("winmax", 5)
+    treated, _treatments = pipeline.treat(
+        x,
+        [code],
+        winmax=None if winmax == "auto" else int(winmax),
+        skew_thresh=float(params.get("skew", 2.0)),
+        kurt_thresh=float(params.get("kurt", 3.5)),
+    )
+    return bool(np.nanmax(treated) == np.nanmin(treated))
+
+
 def collect_inputs(
-    *, framework: Framework, unit_level: str, period: policy.Period, scope_region: Region | None = None
+    *,
+    framework: Framework,
+    unit_level: str,
+    period: policy.Period,
+    scope_region: Region | None = None,
+    method: Mapping[str, Any] | None = None,
 ) -> Inputs:
     """The data matrix of a run: one row per unit, one column per indicator of that unit kind that has data.
-    Indicators without any value, or with the same value for every unit (nothing to rank by), are left out
-    with a note."""
+    Indicators without any value, or with the same value for every unit (nothing to rank by, also after the
+    outlier treatment of `method`), are left out with a note."""
     unit_kind = UnitKind.BODY if unit_level == UnitLevel.BODY else UnitKind.REGION
     units = values.units_of(unit_level, scope_region)
     notes: list[str] = []
@@ -248,6 +273,10 @@ def collect_inputs(
             notes.append(_("指标%(c)s（%(n)s）在%(p)s没有数据，未纳入") % {"c": node.code, "n": node.name, "p": period})
         elif len(distinct) == 1:
             notes.append(_("指标%(c)s（%(n)s）各对象数值相同，无法区分，未纳入") % {"c": node.code, "n": node.name})
+        elif _constant_after_treatment([got.get(u.code) for u in units], node.code, method or policy.DEFAULT_METHOD):
+            notes.append(
+                _("指标%(c)s（%(n)s）经离群值处理后各对象数值相同，无法区分，未纳入") % {"c": node.code, "n": node.name}
+            )
         else:
             columns[node.code] = got
     nodes = policy.subtree_for(_policy_nodes(framework), unit_kind, set(columns))
@@ -356,7 +385,10 @@ def evaluation_run_create(
             add_error(errors, "uncertainty", _("蒙特卡洛次数须在1到%(n)d之间") % {"n": MAX_MC_RUNS})
     raise_if_errors(errors)
     assert parsed is not None
-    inputs = collect_inputs(framework=framework, unit_level=unit_level, period=parsed, scope_region=scope_region)
+    full_method = {**policy.DEFAULT_METHOD, **(method or {})}
+    inputs = collect_inputs(
+        framework=framework, unit_level=unit_level, period=parsed, scope_region=scope_region, method=full_method
+    )
     if not any(n.node == NodeKind.INDICATOR for n in inputs.nodes):
         raise ValidationError({"period": [_("%(p)s没有可用于评价的指标数据") % {"p": parsed}]})
     if len(inputs.rows) < 2:
@@ -367,7 +399,7 @@ def evaluation_run_create(
         inputs.nodes,
         version=framework.version,
         seed=seed,
-        method={**policy.DEFAULT_METHOD, **(method or {})},
+        method=full_method,
         uncertainty=unc,
         group_column=group_column,
     )
