@@ -75,6 +75,8 @@ REFERENCE_DATA = [
     ("govtrust.accounts.migrations.0005_records_grants", "grant"),
     ("govtrust.remedies.migrations.0002_grants", "grant"),
     ("govtrust.sanctions.migrations.0002_grants", "grant"),
+    ("govtrust.evaluation.migrations.0002_default_framework", "load"),
+    ("govtrust.evaluation.migrations.0003_grants", "grant"),
 ]
 
 

@@ -20,5 +20,6 @@ urlpatterns = [
     path("console/", include("govtrust.remedies.urls")),
     path("console/", include("govtrust.sanctions.urls")),
     path("console/", include("govtrust.disclosure.urls_errors")),
+    path("console/evaluation/", include("govtrust.evaluation.urls")),
     path("", include("govtrust.disclosure.urls")),
 ]

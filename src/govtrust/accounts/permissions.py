@@ -39,6 +39,9 @@ ACTIONS: dict[str, StrPromise] = {
     "rectification.respond": _("提交限期整改的书面说明和整改材料"),
     "referral.record": _("接收移送追责并反馈处理结果（纪检监察、组织人事部门）"),
     "screening.watchlist": _("管理比对名单（导入、移出名单条目）"),
+    "evaluation.view": _("查看政务诚信评价、排名、看板和预警"),
+    "evaluation.manage": _("维护指标体系、导入指标数据、运行和发布政务诚信评价"),
+    "alert.manage": _("处理预警（确认、解除）和维护预警规则"),
 }
 
 # API scope → what a machine caller may call with a token carrying it.
@@ -49,6 +52,7 @@ API_SCOPES: dict[str, StrPromise] = {
     "records.ingest": _("报送信用记录"),
     "records.feed": _("订阅信用记录变更（不含自然人记录）"),
     "records.feed_personal": _("订阅信用记录变更时包含公务员、自然人记录"),
+    "evaluation.read": _("读取已发布的政务诚信评价结果"),
 }
 
 

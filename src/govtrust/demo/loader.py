@@ -23,6 +23,7 @@ from govtrust.core.models import Region
 from govtrust.demo.generator import DemoSet, RegionRow, demo_login_regions, generate
 from govtrust.demo.models import DemoLoad
 from govtrust.demo.records import load_demo_records
+from govtrust.evaluation.demo import load_demo_evaluation
 from govtrust.registry.models import (
     Agency,
     AgencyLeader,
@@ -108,6 +109,7 @@ def load_demo(*, seed: int = DEFAULT_SEED, scale: float = 1.0, people: bool = Tr
             counts.update(_write_people(demo, agencies))
             counts["users"] = _write_users(demo, agencies)
             counts.update(load_demo_records(seed=seed, scale=scale, today=timezone.localdate()))
+            counts.update(load_demo_evaluation(seed=seed))
         marker = DemoLoad.objects.create(version=DEMO_VERSION, seed=seed, scale=scale_text(scale), counts=counts)
         log_change(
             actor=None,

@@ -22,4 +22,6 @@ urlpatterns = [
     path("opendata/", views.opendata, name="opendata"),
     path("opendata/records.csv", opendata.records_csv, name="opendata_csv"),
     path("opendata/records.json", opendata.records_json, name="opendata_json"),
+    path("rankings/", views.rankings, name="rankings"),
+    path("rankings/<str:number>/", views.ranking_detail, name="ranking_detail"),
 ]

@@ -18,7 +18,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncMonth
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -445,3 +445,45 @@ def opendata(request: HttpRequest) -> HttpResponse:
             "classes": [(c, RecordClass(c).label) for c in sorted(DISHONESTY_CLASSES)],
         },
     )
+
+
+def rankings(request: HttpRequest) -> HttpResponse:
+    """Published government-integrity rankings: the latest of the 13 cities and of the 95 counties, each
+    unit with its rank interval, and every earlier published run."""
+    from govtrust.evaluation import charts
+    from govtrust.evaluation.models import EvaluationRun, UnitLevel
+
+    published = EvaluationRun.objects.published().filter(unit_level__in=[UnitLevel.CITY, UnitLevel.COUNTY])
+    latest = []
+    for level in (UnitLevel.CITY, UnitLevel.COUNTY):
+        run = published.filter(unit_level=level, scope_region__isnull=True).order_by("-published_at").first()
+        if run is not None:
+            rows = run.unit_rows()
+            latest.append(
+                {
+                    "run": run,
+                    "rows": rows,
+                    "chart": charts.rank_intervals(rows),
+                    "height": charts.chart_height(len(rows)),
+                    "chart_id": f"chart-rank-{level}",
+                }
+            )
+    return render(request, "disclosure/rankings.html", {"latest": latest, "runs": published.order_by("-published_at")})
+
+
+def ranking_detail(request: HttpRequest, number: str) -> HttpResponse:
+    from govtrust.evaluation import charts
+    from govtrust.evaluation.models import EvaluationRun, UnitLevel
+
+    run = get_object_or_404(
+        EvaluationRun.objects.published().filter(unit_level__in=[UnitLevel.CITY, UnitLevel.COUNTY]), number=number
+    )
+    rows = run.unit_rows()
+    item = {
+        "run": run,
+        "rows": rows,
+        "chart": charts.rank_intervals(rows),
+        "height": charts.chart_height(len(rows)),
+        "chart_id": "chart-rank",
+    }
+    return render(request, "disclosure/rankings.html", {"latest": [item], "runs": [], "single": True})
