@@ -75,6 +75,7 @@ REFERENCE_DATA = [
     ("govtrust.accounts.migrations.0005_records_grants", "grant"),
     ("govtrust.remedies.migrations.0002_grants", "grant"),
     ("govtrust.sanctions.migrations.0002_grants", "grant"),
+    ("govtrust.disclosure.migrations.0002_grants", "grant"),
 ]
 
 

@@ -10,6 +10,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from govtrust.accounts.api import router as accounts_router
 from govtrust.accounts.api_auth import install_api_error_handlers
 from govtrust.core.api import router as core_router
+from govtrust.disclosure.api_queries import router as credit_queries_router
 from govtrust.records.api import router as records_router
 from govtrust.records.api_feed import router as records_feed_router
 from govtrust.registry.api import router as registry_router
@@ -35,3 +36,4 @@ api.add_router("/accounts/", accounts_router)
 api.add_router("/records/feed/", records_feed_router)
 api.add_router("/records/", records_router)
 api.add_router("/screening/", screening_router)
+api.add_router("/credit-queries/", credit_queries_router)

@@ -19,5 +19,7 @@ urlpatterns = [
     path("console/", include("govtrust.records.urls")),
     path("console/", include("govtrust.remedies.urls")),
     path("console/", include("govtrust.sanctions.urls")),
+    path("console/", include("govtrust.disclosure.urls_console")),
+    path("verify/", include("govtrust.disclosure.urls_verify")),
     path("", include("govtrust.disclosure.urls")),
 ]

@@ -39,6 +39,8 @@ ACTIONS: dict[str, StrPromise] = {
     "rectification.respond": _("提交限期整改的书面说明和整改材料"),
     "referral.record": _("接收移送追责并反馈处理结果（纪检监察、组织人事部门）"),
     "screening.watchlist": _("管理比对名单（导入、移出名单条目）"),
+    "personnel_query.run": _("人员信用查询（录用、调任、评优评先、提拔任用），出具个人信用报告"),
+    "honours.check": _("评优评先资格核查（政府部门、公务员）"),
 }
 
 # API scope → what a machine caller may call with a token carrying it.
