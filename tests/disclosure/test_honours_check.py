@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.utils import timezone
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 from registry.builders import make_id, make_user
 
 from govtrust.core.models import AccessLog
@@ -33,16 +33,22 @@ def test_the_verdict_is_pure_and_explains_itself() -> None:
     verdict = queries.honours_verdict(records=[penalty], measures=[], barred=False)
     assert not verdict.eligible and "行政处罚" in verdict.reasons[0]
     assert not queries.honours_verdict(records=[], measures=[], barred=True).eligible
-    review = queries.honours_verdict(records=[], measures=[], barred=False, list_hits=[{"decision": "review", "list": "SXBZXR"}])
+    review = queries.honours_verdict(
+        records=[], measures=[], barred=False, list_hits=[{"decision": "review", "list": "SXBZXR"}]
+    )
     assert not review.eligible and "人工复核" in review.reasons[0]
 
 
 @pytest.mark.django_db
-def test_a_body_with_a_confirmed_honours_bar_may_not_be_honoured(world: World, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_a_body_with_a_confirmed_honours_bar_may_not_be_honoured(
+    world: World, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
     cast = world.cast
     assert services.honours_check_agency(actor=world.hr, agency=cast.xw_edu).eligible
     with django_capture_on_commit_callbacks(execute=True):
-        record = record_services.record_create(actor=cast.prov_user, **record_kwargs(cast, document_number="宁罚〔2026〕8号", decision_date=recent()))
+        record = record_services.record_create(
+            actor=cast.prov_user, **record_kwargs(cast, document_number="宁罚〔2026〕8号", decision_date=recent())
+        )
     case = SanctionCase.objects.get(record=record)
     sanction_services.measure_decide(
         actor=cast.city_user, measure=case.measures.get(code="honours_ineligible"), decision="confirm", reason="属实"
@@ -103,7 +109,9 @@ def test_a_civil_servant_outside_the_scope_or_with_another_name_is_refused(world
         services.honours_check_civil_servant(actor=world.hr, name="张三", id_number=make_id(1), authorisation_ref="A")
     assert "name" in wrong.value.message_dict
     with pytest.raises(PermissionDenied):
-        services.honours_check_civil_servant(actor=cast.xw_user, name="张三丰", id_number=make_id(1), authorisation_ref="A")
+        services.honours_check_civil_servant(
+            actor=cast.xw_user, name="张三丰", id_number=make_id(1), authorisation_ref="A"
+        )
     assert not PersonalQueryLog.objects.exists()
 
 

@@ -144,7 +144,9 @@ def test_a_batch_queries_good_rows_and_reports_bad_ones(world: World, client) ->
 def test_a_batch_over_the_limit_is_refused_whole(world: World, client) -> None:  # type: ignore[no-untyped-def]
     rows = [["某某", make_id(n % 999 + 1), "调任", f"SQ-{n}"] for n in range(queries.BATCH_MAX_ROWS + 1)]
     client.force_login(world.hr)
-    response = client.post("/console/personnel-queries/upload/", {"file": SimpleUploadedFile("a.xlsx", candidates_xlsx(rows))})
+    response = client.post(
+        "/console/personnel-queries/upload/", {"file": SimpleUploadedFile("a.xlsx", candidates_xlsx(rows))}
+    )
     assert response.status_code == 400 and "一次最多查询1000人" in response.content.decode()
     assert not PersonnelQuery.objects.exists()
 
@@ -162,11 +164,15 @@ def test_a_file_without_the_columns_or_not_an_xlsx_is_refused(world: World, clie
 
 @pytest.mark.django_db
 def test_results_export_to_xlsx_and_only_the_querying_user_reopens_them(world: World, client) -> None:  # type: ignore[no-untyped-def]
-    query = services.personnel_query_run(actor=world.hr, candidates=[candidate(1, "张三丰", 1), candidate(2, "李四光", 2)])
+    query = services.personnel_query_run(
+        actor=world.hr, candidates=[candidate(1, "张三丰", 1), candidate(2, "李四光", 2)]
+    )
     client.force_login(world.hr)
     response = client.get(f"/console/personnel-queries/{query.number}/export.xlsx")
     assert response.status_code == 200
-    rows = [tuple(r) for r in CalamineWorkbook.from_filelike(io.BytesIO(response.content)).get_sheet_by_index(0).to_python()]
+    rows = [
+        tuple(r) for r in CalamineWorkbook.from_filelike(io.BytesIO(response.content)).get_sheet_by_index(0).to_python()
+    ]
     assert rows[0][:3] == ("行号", "姓名", "身份证号码（脱敏）")
     assert rows[1][6] == world.record.number and "SXBZXR" not in str(rows[1])
     assert "失信被执行人" in str(rows[2])
@@ -192,8 +198,12 @@ def test_a_single_query_from_the_console_needs_a_purpose_and_an_authorisation(wo
 
 @pytest.mark.django_db
 def test_the_api_runs_a_query_for_hr_and_refuses_others(world: World, client) -> None:  # type: ignore[no-untyped-def]
-    body = {"candidates": [{"name": "李四光", "id_number": make_id(2), "purpose": "调任", "authorisation_ref": "A-1"},
-                           {"name": "王五", "id_number": "123", "purpose": "调任", "authorisation_ref": "A-2"}]}  # fmt: skip
+    body = {
+        "candidates": [
+            {"name": "李四光", "id_number": make_id(2), "purpose": "调任", "authorisation_ref": "A-1"},
+            {"name": "王五", "id_number": "123", "purpose": "调任", "authorisation_ref": "A-2"},
+        ]
+    }
     assert client.post("/api/credit-queries/personnel", body, content_type="application/json").status_code == 401
     client.force_login(world.cast.xw_user)
     assert client.post("/api/credit-queries/personnel", body, content_type="application/json").status_code == 403

@@ -92,7 +92,11 @@ def honours_agency(request: HttpRequest, uscc: str) -> dict[str, Any]:
     agency = Agency.objects.visible_to(request.user, services.HONOURS).filter(uscc=normalise_code(uscc)).first()
     if agency is None:
         raise HttpError(404, _("您的数据权限范围内没有此统一社会信用代码的政府部门"))
-    return {"uscc": agency.uscc, "name": agency.name, **_verdict(services.honours_check_agency(actor=request.user, agency=agency))}
+    return {
+        "uscc": agency.uscc,
+        "name": agency.name,
+        **_verdict(services.honours_check_agency(actor=request.user, agency=agency)),
+    }
 
 
 @router.post("/honours/civil-servant", auth=django_auth, summary="公务员评优评先资格核查（须授权书编号，留痕）")
@@ -103,7 +107,12 @@ def honours_civil_servant(request: HttpRequest, payload: HonoursPersonIn) -> dic
         raise HttpError(403, _("您没有此项权限")) from exc
     except ValidationError as exc:
         raise HttpError(422, "；".join(m for ms in exc.message_dict.values() for m in ms)) from exc
-    return {"name": servant.name, "id_number_masked": servant.id_number_masked, "agency": servant.agency.name, **_verdict(verdict)}
+    return {
+        "name": servant.name,
+        "id_number_masked": servant.id_number_masked,
+        "agency": servant.agency.name,
+        **_verdict(verdict),
+    }
 
 
 @router.get("/reports/{number}/verify", auth=None, summary="按编号核验信用报告（公开）")

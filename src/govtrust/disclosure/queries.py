@@ -325,9 +325,12 @@ def _entry_details(keys: Iterable[int]) -> dict[int, dict[str, str]]:
 
 # --- the honours check (评优评先) -----------------------------------------------------------------
 
-# 国发〔2016〕76号《国务院关于加强政务诚信建设的指导意见》：对存在政务失信记录的政府部门和公务员，
-# 依照有关规定采取限制评优评先等惩戒措施（china-credit-facts.md §1）. In force since 2016-12-22.
-HONOURS_BASIS = "《国务院关于加强政务诚信建设的指导意见》（国发〔2016〕76号）：政务失信记录作为评优评先的重要参考，存在失信记录的限制评优评先"
+# 国发〔2016〕76号《国务院关于加强政务诚信建设的指导意见》 (dated 2016-12-22) and the provincial rules built on it:
+# the consequences of a 政务失信记录 include 限制评优评先 (china-credit-facts.md §1; the text below is a summary,
+# not a quotation). The honours bar itself is the sanctions app's confirmed measure 取消参加各类荣誉评选资格.
+HONOURS_BASIS = gettext_lazy(
+    "国发〔2016〕76号《国务院关于加强政务诚信建设的指导意见》及本省政务失信记录管理规定：存在政务失信记录的，限制评优评先（要旨）"
+)
 HONOURS_BASIS_SINCE = datetime.date(2016, 12, 22)
 
 
@@ -339,7 +342,10 @@ class HonoursVerdict:
     measures: list[dict[str, Any]]
     list_hits: list[dict[str, Any]]
     incentives: list[dict[str, Any]]
-    basis: str = HONOURS_BASIS
+    basis: str = ""
+
+    def __post_init__(self) -> None:
+        self.basis = self.basis or str(HONOURS_BASIS)
 
 
 def honours_verdict(
@@ -363,7 +369,9 @@ def honours_verdict(
         )
     for m in measures:
         if not (barred and m.get("code") == "honours_ineligible"):
-            reasons.append(_("正在执行的惩戒措施：%(label)s（案件%(case)s）") % {"label": m["label"], "case": m["case"]})
+            reasons.append(
+                _("正在执行的惩戒措施：%(label)s（案件%(case)s）") % {"label": m["label"], "case": m["case"]}
+            )
     for h in list_hits:
         if h.get("decision") == "intercept":
             reasons.append(_("列入%(list)s") % {"list": h.get("list_name") or h.get("list")})

@@ -66,7 +66,7 @@ def report_font() -> str:
 @lru_cache(maxsize=4)
 def _register_font(path: str, index: int) -> str:
     from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont, TTFError
+    from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
     if not Path(path).is_file():
         raise ImproperlyConfigured(

@@ -259,9 +259,7 @@ def agency_records_in_force(agency: Agency) -> list[dict[str, Any]]:
 def enterprise_records_in_force(enterprise: Enterprise) -> list[dict[str, Any]]:
     from govtrust.records.models import CreditRecord
 
-    rows = CreditRecord.objects.filter(enterprise=enterprise, **queries.records_in_force_q()).order_by(
-        "-decision_date"
-    )
+    rows = CreditRecord.objects.filter(enterprise=enterprise, **queries.records_in_force_q()).order_by("-decision_date")
     return [queries.record_summary(r) for r in rows]
 
 
@@ -418,8 +416,12 @@ def _frame(kind: str) -> tuple[str, datetime.datetime, datetime.date, str]:
 
 def _notes(kind: str) -> list[str]:
     notes = [
-        _("本报告由政务诚信平台根据出具时平台归集的信息生成，反映出具时点的情况；信用记录以有效期内、未被容错纠错认定覆盖的为限。"),
-        _("本报告的SM3摘要已使用平台SM2密钥签名。扫描二维码或访问核验地址，上传本PDF文件即可核验其真伪；任何改动都会使核验失败。"),
+        _(
+            "本报告由政务诚信平台根据出具时平台归集的信息生成，反映出具时点的情况；信用记录以有效期内、未被容错纠错认定覆盖的为限。"
+        ),
+        _(
+            "本报告的SM3摘要已使用平台SM2密钥签名。扫描二维码或访问核验地址，上传本PDF文件即可核验其真伪；任何改动都会使核验失败。"
+        ),
     ]
     if kind in (ReportKind.CIVIL_SERVANT, ReportKind.PERSON):
         notes.append(
@@ -495,7 +497,10 @@ def credit_report_for_enterprise(*, actor: Any, enterprise: Enterprise) -> tuple
             (_("统一社会信用代码"), enterprise.uscc),
             (_("行政区划"), enterprise.region.name if enterprise.region else "—"),
         ],
-        sections=[_record_section(enterprise_records_in_force(enterprise), _("有效期内的信用记录")), _hits_section(hits)],
+        sections=[
+            _record_section(enterprise_records_in_force(enterprise), _("有效期内的信用记录")),
+            _hits_section(hits),
+        ],
         issued_at=issued,
         valid_until=valid_until,
         verify_url=verify_url(number),
@@ -580,7 +585,9 @@ def subject_account_link(*, actor: Any, user: Any, id_number: str) -> SubjectAcc
     number = normalise_code(id_number)
     check = check_id_number(number)
     if check.status == "invalid" or len(number) != 18:
-        raise ValidationError({"id_number": [str(check.reason) if check.status == "invalid" else _("请使用18位身份证号码")]})
+        raise ValidationError(
+            {"id_number": [str(check.reason) if check.status == "invalid" else _("请使用18位身份证号码")]}
+        )
     with transaction.atomic():
         account, _created = SubjectAccount.objects.update_or_create(
             user=user,
@@ -591,20 +598,30 @@ def subject_account_link(*, actor: Any, user: Any, id_number: str) -> SubjectAcc
                 "verified_at": timezone.now(),
             },
         )
-        log_change(actor=actor, action="create" if _created else "update", obj=account, after=model_snapshot(account, exclude=("id_number_hash",)))
+        log_change(
+            actor=actor,
+            action="create" if _created else "update",
+            obj=account,
+            after=model_snapshot(account, exclude=("id_number_hash",)),
+        )
     return account
+
+
+def _account_of(user: Any) -> SubjectAccount | None:
+    pk = getattr(user, "pk", None)
+    return SubjectAccount.objects.filter(user_id=pk).first() if pk is not None else None
 
 
 def my_queries(user: Any) -> QuerySet[PersonalQueryLog]:
     """The queries about the logged-in user themself (through their verified SubjectAccount); none without one."""
-    account = SubjectAccount.objects.filter(user_id=getattr(user, "pk", None)).first()
+    account = _account_of(user)
     if account is None:
         return PersonalQueryLog.objects.none()
     return PersonalQueryLog.objects.filter(subject_id_hash=account.id_number_hash)
 
 
 def persons_for(user: Any) -> tuple[list[CivilServant], Person | None]:
-    account = SubjectAccount.objects.filter(user_id=getattr(user, "pk", None)).first()
+    account = _account_of(user)
     if account is None:
         return [], None
     return (

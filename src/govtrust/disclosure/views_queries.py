@@ -207,7 +207,9 @@ def personnel_export(request: HttpRequest, number: str) -> HttpResponse:
     rows: list[list[Any]] = []
     for r in results:
         base = [r.row, r.name, r.id_number_masked, r.get_purpose_display(), r.authorisation_ref]
-        hits = "；".join(f"{h.get('list_name') or h.get('list')} {h.get('case_number', '')}".strip() for h in r.list_hits)
+        hits = "；".join(
+            f"{h.get('list_name') or h.get('list')} {h.get('case_number', '')}".strip() for h in r.list_hits
+        )
         verdict = queries.Verdict.label(r.verdict)
         if not r.records:
             rows.append([*base, verdict, "", "", "", "", "", "", hits])
@@ -341,9 +343,7 @@ def subject_accounts(request: HttpRequest) -> HttpResponse:
             form.add_error("username", _("用户不存在"))
         else:
             try:
-                services.subject_account_link(
-                    actor=request.user, user=user, id_number=form.cleaned_data["id_number"]
-                )
+                services.subject_account_link(actor=request.user, user=user, id_number=form.cleaned_data["id_number"])
             except ValidationError as exc:
                 for e in exc.message_dict.get("id_number", []):
                     form.add_error("id_number", e)
@@ -375,7 +375,9 @@ def verify(request: HttpRequest, number: str = "") -> HttpResponse:
         if form.is_valid():
             upload = form.cleaned_data["file"]
             if upload.size > settings.GOVTRUST_REPORT_UPLOAD_MAX_BYTES:
-                form.add_error("file", _("文件过大（上限%(mb)d MB）") % {"mb": settings.GOVTRUST_REPORT_UPLOAD_MAX_BYTES // 2**20})
+                form.add_error(
+                    "file", _("文件过大（上限%(mb)d MB）") % {"mb": settings.GOVTRUST_REPORT_UPLOAD_MAX_BYTES // 2**20}
+                )
                 status = 400
             else:
                 data = upload.read()
@@ -396,4 +398,3 @@ def verify_number_lookup(request: HttpRequest) -> HttpResponse:
     if number:
         return redirect("verify:number", number=number) if reports.NUMBER_RE.match(number) else verify(request)
     return redirect("verify:home")
-

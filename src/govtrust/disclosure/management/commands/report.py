@@ -33,7 +33,9 @@ class Command(BaseCommand):
         report = result.report
         line = f"{result.status}\t{result.label}"
         if report is not None:
-            line += f"\t{report.number}\t{report.title}\t{report.issued_at.isoformat()}\t{report.valid_until.isoformat()}"
+            line += (
+                f"\t{report.number}\t{report.title}\t{report.issued_at.isoformat()}\t{report.valid_until.isoformat()}"
+            )
         if not result.ok:
             raise CommandError(line, returncode=1)
         self.stdout.write(self.style.SUCCESS(line))
