@@ -77,6 +77,7 @@ REFERENCE_DATA = [
     ("govtrust.sanctions.migrations.0002_grants", "grant"),
     ("govtrust.evaluation.migrations.0002_default_framework", "load"),
     ("govtrust.evaluation.migrations.0003_grants", "grant"),
+    ("govtrust.disclosure.migrations.0002_grants", "grant"),
 ]
 
 

@@ -11,6 +11,7 @@ from govtrust.accounts.api import router as accounts_router
 from govtrust.accounts.api_auth import install_api_error_handlers
 from govtrust.core.api import router as core_router
 from govtrust.disclosure.api import router as opendata_router
+from govtrust.disclosure.api_queries import router as credit_queries_router
 from govtrust.evaluation.api import router as evaluation_router
 from govtrust.records.api import router as records_router
 from govtrust.records.api_feed import router as records_feed_router
@@ -39,3 +40,4 @@ api.add_router("/records/", records_router)
 api.add_router("/screening/", screening_router)
 api.add_router("/opendata/", opendata_router)
 api.add_router("/evaluation/", evaluation_router)
+api.add_router("/credit-queries/", credit_queries_router)

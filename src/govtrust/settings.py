@@ -239,6 +239,17 @@ GOVTRUST_SM2_SIGNER_ID = os.environ.get("GOVTRUST_SM2_SIGNER_ID", "1234567812345
 # pins the key and keeps retired keys valid after a rotation. Empty: the current key only.
 GOVTRUST_AUDIT_TRUSTED_KEYS = [k for k in os.environ.get("GOVTRUST_AUDIT_TRUSTED_KEYS", "").split(",") if k.strip()]
 
+# --- Credit reports (disclosure) -------------------------------------------------------------
+# A TrueType CJK font that ReportLab embeds (subsetted) in every report; .ttc files need the face index.
+GOVTRUST_REPORT_FONT = os.environ.get("GOVTRUST_REPORT_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+GOVTRUST_REPORT_FONT_INDEX = envint("GOVTRUST_REPORT_FONT_INDEX", 0)
+# Days a report stays valid after it is issued (printed on it and checked by the verification page).
+GOVTRUST_REPORT_VALID_DAYS = envint("GOVTRUST_REPORT_VALID_DAYS", 30)
+# Largest PDF the public verification page accepts.
+GOVTRUST_REPORT_UPLOAD_MAX_BYTES = envint("GOVTRUST_REPORT_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+# Optional second signature: an Ed25519 private key (32 bytes hex). Empty: reports are signed with SM2 only.
+GOVTRUST_REPORT_ED25519_KEY = envsecret("GOVTRUST_REPORT_ED25519_KEY")
+
 # --- API ------------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 20
 

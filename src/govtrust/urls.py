@@ -21,5 +21,7 @@ urlpatterns = [
     path("console/", include("govtrust.sanctions.urls")),
     path("console/", include("govtrust.disclosure.urls_errors")),
     path("console/evaluation/", include("govtrust.evaluation.urls")),
+    path("console/", include("govtrust.disclosure.urls_console")),
+    path("verify/", include("govtrust.disclosure.urls_verify")),
     path("", include("govtrust.disclosure.urls")),
 ]

@@ -42,6 +42,8 @@ ACTIONS: dict[str, StrPromise] = {
     "evaluation.view": _("查看政务诚信评价、排名、看板和预警"),
     "evaluation.manage": _("维护指标体系、导入指标数据、运行和发布政务诚信评价"),
     "alert.manage": _("处理预警（确认、解除）和维护预警规则"),
+    "personnel_query.run": _("人员信用查询（录用、调任、评优评先、提拔任用），出具个人信用报告"),
+    "honours.check": _("评优评先资格核查（政府部门、公务员）"),
 }
 
 # API scope → what a machine caller may call with a token carrying it.

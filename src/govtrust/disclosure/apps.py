@@ -14,3 +14,7 @@ class DisclosureConfig(AppConfig):
         register_menu_item(
             MenuItem(_("纠错建议"), "disclosure_errors:list", action="records.view", order=36, group=RECORDS)
         )
+
+        from govtrust.disclosure.views_queries import register_navigation
+
+        register_navigation()
