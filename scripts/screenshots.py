@@ -1,6 +1,6 @@
 """Screenshots of the main pages for the README, taken from a running demo (`make demo`) in the system Chromium.
 
-    .venv/bin/python scripts/screenshots.py [--url http://127.0.0.1:8000] [--out docs/screenshots]
+.venv/bin/python scripts/screenshots.py [--url http://127.0.0.1:8000] [--out docs/screenshots]
 """
 
 from __future__ import annotations
@@ -10,7 +10,13 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 PASSWORD = "Demo@2026!"
 
 
@@ -29,22 +35,33 @@ def main() -> None:
             page.wait_for_load_state("networkidle")
             page.screenshot(path=str(out / f"{name}.png"), full_page=False)
 
+        def login(username: str) -> None:
+            page.context.clear_cookies()
+            page.goto(args.url + "/accounts/login/")
+            page.fill("#id_username", username)
+            page.fill("#id_password", PASSWORD)
+            page.click("button[type=submit]")
+
         page.goto(args.url + "/")
         shot("portal-home")
+        # The public portal: search, a body's page (published records only), statistics, rankings.
+        page.goto(args.url + "/records/")
+        page.click("table a[href^='/bodies/'] >> nth=0")
+        shot("portal-body")
+        page.goto(args.url + "/statistics/")
+        shot("portal-statistics")
+        page.goto(args.url + "/rankings/")
+        shot("portal-rankings")
+        page.goto(args.url + "/verify/")
+        shot("portal-verify")
         page.goto(args.url + "/accounts/login/")
         shot("login")
-        page.fill("#id_username", "nanjing_xinyong")
-        page.fill("#id_password", PASSWORD)
-        page.click("button[type=submit]")
+        login("nanjing_xinyong")
         page.goto(args.url + "/console/agencies/?q=财政")
         shot("agency-search")
         page.click("#results table a")
         shot("agency-detail")
-        page.context.clear_cookies()
-        page.goto(args.url + "/accounts/login/")
-        page.fill("#id_username", "sheng_xinyong")
-        page.fill("#id_password", PASSWORD)
-        page.click("button[type=submit]")
+        login("sheng_xinyong")
         shot("console-home")
         page.goto(args.url + "/console/records/")
         shot("records")
@@ -54,11 +71,26 @@ def main() -> None:
         shot("coverage")
         page.goto(args.url + "/console/records/rules/")
         shot("rules")
-        page.context.clear_cookies()
-        page.goto(args.url + "/accounts/login/")
-        page.fill("#id_username", "shenji")
-        page.fill("#id_password", PASSWORD)
-        page.click("button[type=submit]")
+        page.goto(args.url + "/console/sanctions/")
+        shot("sanctions-cases")
+        page.click("table.data tbody tr a >> nth=0")
+        shot("sanction-case")
+        page.goto(args.url + "/console/sanctions/dashboard/")
+        shot("sanctions-dashboard")
+        page.goto(args.url + "/console/remedies/dashboard/")
+        shot("remedies-dashboard")
+        page.goto(args.url + "/console/evaluation/")
+        shot("evaluation-overview")
+        page.goto(args.url + "/console/evaluation/runs/")
+        page.click("table.data tbody tr a >> nth=0")
+        shot("evaluation-run")
+        login("jiangning_caizheng")
+        page.goto(args.url + "/console/remedies/records/")
+        shot("remedies-my-records")
+        login("nanjing_renshe")
+        page.goto(args.url + "/console/personnel-queries/")
+        shot("personnel-queries")
+        login("shenji")
         page.goto(args.url + "/console/audit/")
         shot("audit-log")
         page.click("text=校验哈希链与签名检查点")
