@@ -4,7 +4,9 @@
 set -euo pipefail
 what=${1:-demo}
 need=()
-fc-list 2>/dev/null | grep -qiE 'Noto Sans CJK|WenQuanYi' || need+=(fonts-noto-cjk fonts-wqy-microhei)
+# Noto CJK for the pages and screenshots; WenQuanYi Micro Hei (TrueType) is embedded in report PDFs.
+fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || need+=(fonts-noto-cjk)
+[ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
 if [ "$what" = test ]; then
   [ -x /usr/bin/chromium ] || need+=(chromium)
 fi
