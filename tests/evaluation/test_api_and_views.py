@@ -225,3 +225,21 @@ def test_the_provincial_office_creates_a_rule_in_the_console_and_a_bad_json_is_s
     ok = client.post(reverse("evaluation:rule_list"), {**base, "params": '{"op": "<", "value": 90}'})
     assert ok.status_code == 302
     assert client.get(reverse("evaluation:rule_list")).content.decode().count("按时办结率偏低") == 1
+
+
+@pytest.mark.django_db
+def test_a_run_exports_as_a_pdf_with_the_embedded_cjk_font_and_its_digests(client, cast, runs):
+    city, _county = runs
+    client.force_login(cast.city_user)
+    response = client.get(reverse("evaluation:run_pdf", args=[city.number]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    pdf = response.content
+    assert pdf.startswith(b"%PDF-")
+    assert b"WenQuanYiMicroHei" in pdf and b"FontFile2" in pdf  # the TrueType CJK font is embedded (subset)
+
+
+@pytest.mark.django_db
+def test_the_run_pdf_is_refused_to_a_body_without_the_evaluation_grant(client, cast, runs):
+    city, _county = runs
+    client.force_login(cast.supplier_user)
+    assert client.get(reverse("evaluation:run_pdf", args=[city.number])).status_code == 403

@@ -21,20 +21,17 @@ import io
 import re
 import secrets
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from govtrust.core.crypto import sm2_public_key, sm2_sign, sm2_signing_key, sm2_verify, sm3_digest, sm3_hex
+from govtrust.core.pdf import report_font
 
-FONT_NAME = "GovTrustCJK"
 NUMBER_PREFIX = "XYBG"
 _NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud or typed from paper
 NUMBER_RE = re.compile(r"^XYBG\d{8}[A-Z2-9]{8}$")
@@ -58,30 +55,7 @@ def new_report_number(today: datetime.date | None = None) -> str:
 # --- the font ----------------------------------------------------------------------------------
 
 
-def report_font() -> str:
-    """Register the configured CJK TrueType font once per process; its ReportLab name."""
-    return _register_font(str(settings.GOVTRUST_REPORT_FONT), int(settings.GOVTRUST_REPORT_FONT_INDEX))
-
-
-@lru_cache(maxsize=4)
-def _register_font(path: str, index: int) -> str:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFError, TTFont
-
-    if not Path(path).is_file():
-        raise ImproperlyConfigured(
-            f"信用报告字体文件不存在：{path}。请安装 fonts-wqy-microhei（apt-get install fonts-wqy-microhei）"
-            f"或将 GOVTRUST_REPORT_FONT 设为一个 TrueType 中文字体（.ttf/.ttc）。/ Report font missing: {path}; "
-            f"set GOVTRUST_REPORT_FONT to a TrueType CJK font."
-        )
-    name = f"{FONT_NAME}-{sm3_hex(f'{path}:{index}')[:8]}"
-    try:
-        pdfmetrics.registerFont(TTFont(name, path, subfontIndex=index))
-    except TTFError as exc:  # CFF/OTF fonts cannot be embedded by ReportLab
-        raise ImproperlyConfigured(
-            f"信用报告字体无法使用：{path}（{exc}）。ReportLab 只能嵌入 TrueType 轮廓字体。/ Unusable report font."
-        ) from exc
-    return name
+# The CJK font lives in core.pdf (shared with the evaluation reports); kept importable from here.
 
 
 # --- the content and the PDF -------------------------------------------------------------------

@@ -16,6 +16,7 @@ urlpatterns = [
     path("runs/<str:number>/unpublish/", views.run_unpublish, name="run_unpublish"),
     path("runs/<str:number>/export.xlsx", views.run_export, name="run_export"),
     path("runs/<str:number>/print/", views.run_print, name="run_print"),
+    path("runs/<str:number>/export.pdf", views.run_pdf, name="run_pdf"),
     path("frameworks/", views.framework_list, name="framework_list"),
     path("frameworks/<int:pk>/", views.framework_detail, name="framework_detail"),
     path("frameworks/<int:pk>/new-version/", views.framework_new_version, name="framework_new_version"),

@@ -381,8 +381,22 @@ def run_export(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @login_required
+def run_pdf(request: HttpRequest, number: str) -> HttpResponse:
+    """The run as a PDF (ranking with rank intervals, sensitivity, reproducibility digests)."""
+    from govtrust.evaluation.reports import run_pdf as build
+
+    _require(request, VIEW)
+    run = _run(request, number)
+    if run.status != RunStatus.DONE:
+        raise PermissionDenied
+    response = HttpResponse(build(run, sobol=_sobol(run)), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="evaluation-{run.number}.pdf"'
+    return response
+
+
+@login_required
 def run_print(request: HttpRequest, number: str) -> HttpResponse:
-    """Print-friendly report (save as PDF from the browser: no PDF library is installed)."""
+    """Print-friendly HTML page of the run (the PDF is `run_pdf`)."""
     _require(request, VIEW)
     run = _run(request, number)
     return render(
