@@ -243,3 +243,37 @@ def test_the_run_pdf_is_refused_to_a_body_without_the_evaluation_grant(client, c
     city, _county = runs
     client.force_login(cast.supplier_user)
     assert client.get(reverse("evaluation:run_pdf", args=[city.number])).status_code == 403
+
+
+@pytest.mark.django_db
+def test_anyone_can_reproduce_a_published_ranking_with_the_cli_from_the_portals_downloads(client, runs, tmp_path):
+    import csv
+
+    from django.core.management import call_command
+
+    city, county = runs
+    spec = client.get(reverse("portal:ranking_spec", args=[city.number]))
+    data = client.get(reverse("portal:ranking_data", args=[city.number]))
+    assert spec.status_code == data.status_code == 200
+    (tmp_path / "spec.json").write_bytes(spec.content)
+    (tmp_path / "data.csv").write_bytes(data.content)
+    out = tmp_path / "out.csv"
+    call_command(
+        "evaluate", spec=str(tmp_path / "spec.json"), data=str(tmp_path / "data.csv"), out=str(out),
+        seed=city.seed, stdout=io.StringIO(),
+    )  # fmt: skip
+    with out.open(encoding="utf-8") as handle:
+        table = list(csv.reader(handle))
+    header, rows = table[0], table[1:]
+    results = city.results
+    root = results["aggregates"][-1]
+    by_unit = {row[0]: row for row in rows}
+    for k, unit in enumerate(results["units"]):
+        row = by_unit[unit]
+        assert float(row[header.index(f"{root}_score")]) == results["scores"][k][-1]  # exactly, not approximately
+        assert int(row[header.index(f"{root}_rank")]) == results["ranks"][k][-1]
+        assert int(row[header.index("rank_q05")]) == results["uncertainty"]["q05"][k]  # the same Monte Carlo draws
+        assert int(row[header.index("rank_q95")]) == results["uncertainty"]["q95"][k]
+    # An unpublished run's files are not public.
+    assert client.get(reverse("portal:ranking_spec", args=[county.number])).status_code == 404
+    assert client.get(reverse("portal:ranking_data", args=[county.number])).status_code == 404

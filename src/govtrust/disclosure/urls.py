@@ -24,4 +24,6 @@ urlpatterns = [
     path("opendata/records.json", opendata.records_json, name="opendata_json"),
     path("rankings/", views.rankings, name="rankings"),
     path("rankings/<str:number>/", views.ranking_detail, name="ranking_detail"),
+    path("rankings/<str:number>/spec.json", views.ranking_spec, name="ranking_spec"),
+    path("rankings/<str:number>/data.csv", views.ranking_data, name="ranking_data"),
 ]

@@ -471,6 +471,41 @@ def rankings(request: HttpRequest) -> HttpResponse:
     return render(request, "disclosure/rankings.html", {"latest": latest, "runs": published.order_by("-published_at")})
 
 
+def _published_run(number: str) -> Any:
+    from govtrust.evaluation.models import EvaluationRun, UnitLevel
+
+    return get_object_or_404(
+        EvaluationRun.objects.published().filter(unit_level__in=[UnitLevel.CITY, UnitLevel.COUNTY]), number=number
+    )
+
+
+def ranking_spec(request: HttpRequest, number: str) -> HttpResponse:
+    """A published run's method as the spec file of `govtrust evaluate` (anyone can reproduce the ranking)."""
+    from govtrust.evaluation import policy
+
+    run = _published_run(number)
+    response = HttpResponse(policy.canonical_json(run.spec), content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{run.number}-spec.json"'
+    return response
+
+
+def ranking_data(request: HttpRequest, number: str) -> HttpResponse:
+    """A published run's input matrix as the data file of `govtrust evaluate` (values as stored: floats in full
+    precision, so the command recomputes the published scores exactly)."""
+    import csv
+    import io
+
+    run = _published_run(number)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(run.inputs["header"])
+    for row in run.inputs["rows"]:
+        writer.writerow(["" if v is None else repr(v) if isinstance(v, float) else v for v in row])
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{run.number}-data.csv"'
+    return response
+
+
 def ranking_detail(request: HttpRequest, number: str) -> HttpResponse:
     from govtrust.evaluation import charts
     from govtrust.evaluation.models import EvaluationRun, UnitLevel
