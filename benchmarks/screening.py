@@ -219,7 +219,7 @@ def main() -> None:
     matcher = Matcher.build(entries, rules=load_rules())
     build_s = time.perf_counter() - started
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"built in {build_s:.1f}s; bigram index {matcher.names.nbytes / 1e6:.1f} MB", file=sys.stderr)
+    print(f"built in {build_s:.1f}s; arrays {matcher.nbytes / 1e6:.1f} MB", file=sys.stderr)
     mix = queries(parts, n_orgs, n_persons, CHECKS)
     for q in mix[:100]:  # warm the parse caches' code paths
         matcher.check(q)
