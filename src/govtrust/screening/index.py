@@ -26,6 +26,7 @@ import time
 import uuid
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,7 @@ from django.utils import timezone
 
 from govtrust.core.ingest.bulk import chunked
 from govtrust.screening.matching import Entry, Matcher, Query, Result, Rules, load_rules
-from govtrust.screening.matching.engine import Row, SubjectKind
+from govtrust.screening.matching.engine import RULES_PATH, Row, SubjectKind
 from govtrust.screening.models import IndexSnapshot, SubjectType, Watchlist, WatchlistEntry
 
 logger = logging.getLogger(__name__)
@@ -76,7 +77,28 @@ def list_versions() -> tuple[tuple[str, int, bool], ...]:
 
 def _list_state() -> tuple[tuple[str, int, bool, object], ...]:
     # loaded_at is part of the key: a version number alone can repeat after a rolled-back load.
-    return tuple(Watchlist.objects.order_by("code").values_list("code", "version", "active", "loaded_at"))
+    # A raw statement: this runs on every check, and the ORM's compile step costs more than the query.
+    with connection.cursor() as cursor:
+        cursor.execute(_LIST_STATE_SQL())
+        return tuple((code, version, bool(active), at) for code, version, active, at in cursor.fetchall())
+
+
+@lru_cache(maxsize=1)
+def _LIST_STATE_SQL() -> str:  # noqa: N802
+    table = connection.ops.quote_name(Watchlist._meta.db_table)
+    return f"SELECT code, version, active, loaded_at FROM {table} ORDER BY code"
+
+
+def _rules() -> Rules:
+    """The matching rules, read again only when rules/matching.json changes."""
+    path = RULES_PATH
+    stamp = path.stat().st_mtime_ns
+    cached = _state.get("rules")
+    if cached is None or cached[0] != stamp:
+        cached = (stamp, load_rules(path))
+        _state["rules"] = cached
+    rules: Rules = cached[1]
+    return rules
 
 
 def _kind(subject_type: str) -> SubjectKind:
@@ -214,6 +236,14 @@ def _newest() -> IndexSnapshot | None:
     return IndexSnapshot.objects.order_by("-pk").first()
 
 
+def _newest_name() -> str | None:
+    table = connection.ops.quote_name(IndexSnapshot._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT name FROM {table} ORDER BY id DESC LIMIT 1")
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
 def _usable(snapshot: IndexSnapshot | None, rules: Rules) -> bool:
     return (
         snapshot is not None
@@ -227,19 +257,24 @@ def _delta_filter(snapshot: IndexSnapshot) -> Q:
 
 
 def current_matcher() -> tuple[LayeredMatcher, tuple[tuple[str, int, bool], ...]]:
-    """The matcher for the lists as they are now, and the list versions it answers for."""
+    """The matcher for the lists as they are now, and the list versions it answers for.
+
+    The fast path (nothing changed since the last call in this process) is two small raw queries."""
     state = _list_state()
     versions = tuple((code, version, active) for code, version, active, _at in state)
-    rules = load_rules()
-    snapshot = _newest()
+    rules = _rules()
+    newest = _newest_name()
     with _lock:
-        if not _usable(snapshot, rules):
-            snapshot = snapshot_build(rules=rules, only_if_missing=True)
-        assert snapshot is not None
-        if _state.get("snapshot") != snapshot.name:
-            _state.clear()
+        if newest is None or newest != _state.get("snapshot") or _state.get("rules_version") != rules.version:
+            snapshot = _newest()
+            if not _usable(snapshot, rules):
+                snapshot = snapshot_build(rules=rules, only_if_missing=True)
+            assert snapshot is not None
             _state["base"] = Matcher.load(index_dir() / snapshot.name, rules=rules)
-            _state["snapshot"] = snapshot.name
+            _state["snapshot"], _state["snapshot_row"] = snapshot.name, snapshot
+            _state["rules_version"] = rules.version
+            _state.pop("list_state", None)
+        snapshot = _state["snapshot_row"]
         if _state.get("list_state") != state:
             delta_entries = list(entries_from_db(_delta_filter(snapshot)))
             _state["delta"] = Matcher.build(delta_entries, rules=rules) if delta_entries else None
