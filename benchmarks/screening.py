@@ -122,8 +122,8 @@ def populate(n_orgs: int, n_persons: int) -> None:
     table = WatchlistEntry._meta.db_table
     connection.ensure_connection()
     raw = connection.connection
-    indexes = [sql for (sql,) in raw.execute(
-        "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", (table,))]  # fmt: skip
+    listed = "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL"
+    indexes = [sql for (sql,) in raw.execute(listed, (table,))]
     for sql in indexes:
         raw.execute("DROP INDEX " + sql.split(" ON ")[0].split()[-1])
     insert = (

@@ -39,6 +39,8 @@ ACTIONS: dict[str, StrPromise] = {
     "rectification.respond": _("提交限期整改的书面说明和整改材料"),
     "referral.record": _("接收移送追责并反馈处理结果（纪检监察、组织人事部门）"),
     "screening.watchlist": _("管理比对名单（导入、移出名单条目）"),
+    "screening.view": _("查看自动比对记录、拦截统计（招标投标监督）"),
+    "screening.review": _("人工复核比对结果（改判并说明理由）"),
 }
 
 # API scope → what a machine caller may call with a token carrying it.
