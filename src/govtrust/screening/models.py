@@ -9,7 +9,10 @@ is checked against `active` here before it is reported (`screening.index.live_ke
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -102,6 +105,22 @@ class Decision(models.TextChoices):
     PASS = "pass", _("通过")
 
 
+class ScreeningQuerySet(models.QuerySet["Screening"]):
+    def visible_to(self, user: Any, action: str = "screening.view") -> ScreeningQuerySet:
+        """Screenings a credit office supervises: every one with scope "all"; otherwise those made by the
+        API clients (bidding platforms) of the bodies in the user's scope. File screenings (`govtrust
+        screen`, no client) only with scope "all"."""
+        from govtrust.accounts.models import ApiClient
+        from govtrust.registry.models import agency_scope_q
+
+        q = agency_scope_q(user, action, "agency__") if getattr(user, "is_authenticated", False) else None
+        if q is None:
+            return self.none()
+        if q == Q():
+            return self.all()
+        return self.filter(api_client_pk__in=ApiClient.objects.filter(q).values("pk"))
+
+
 class Screening(models.Model):
     """One subject screened once: who asked (platform), when, what was asked, what came back.
 
@@ -132,6 +151,8 @@ class Screening(models.Model):
     override_reason = models.TextField(_("复核理由"), blank=True)
     overridden_by = models.CharField(_("复核人"), max_length=150, blank=True)
     overridden_at = models.DateTimeField(_("复核时间"), null=True, blank=True)
+
+    objects = ScreeningQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
