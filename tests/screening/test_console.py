@@ -9,8 +9,8 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-from python_calamine import CalamineWorkbook
 import pytest
+from python_calamine import CalamineWorkbook
 from registry.builders import SYSTEM, add_agency, make_region, make_user
 
 from govtrust.accounts.models import ApiClient, Role, User
