@@ -117,7 +117,7 @@ class Hit:
     explanation: dict[str, Feature] = field(default_factory=dict)
 
     def explanation_dict(self) -> dict[str, dict[str, Any]]:
-        return {k: asdict(v) for k, v in self.explanation.items()}
+        return {k: {"score": v.score, "detail": v.detail} for k, v in self.explanation.items()}
 
     def explanation_text(self) -> str:
         return "；".join(f"{v.detail}" for v in self.explanation.values() if v.detail)
@@ -313,8 +313,10 @@ class Matcher:
         meta = cls.read_meta(source)
         if meta.get("format") != FORMAT:
             raise ValueError(f"unknown snapshot format {meta.get('format')!r}")
+        # Plain ndarray views of the maps: np.memmap's Python-level __getitem__ costs ~5 µs per access, and a
+        # check makes hundreds. The views keep the maps (and so the shared pages) alive.
         arrays = {
-            name: np.load(source / f"{name}.npy", mmap_mode="r" if mmap else None, allow_pickle=False)
+            name: np.load(source / f"{name}.npy", mmap_mode="r" if mmap else None, allow_pickle=False).view(np.ndarray)
             for name in meta["arrays"]
         }
         matcher = cls.__new__(cls)
