@@ -19,6 +19,7 @@ urlpatterns = [
     path("console/", include("govtrust.records.urls")),
     path("console/", include("govtrust.remedies.urls")),
     path("console/", include("govtrust.sanctions.urls")),
+    path("console/", include("govtrust.screening.urls")),
     path("console/", include("govtrust.disclosure.urls_errors")),
     path("console/evaluation/", include("govtrust.evaluation.urls")),
     path("console/", include("govtrust.disclosure.urls_console")),

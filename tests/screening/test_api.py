@@ -89,3 +89,16 @@ def test_a_reviewer_overrides_a_review_with_a_reason_kept_beside_the_original(cl
     screening_override(actor=SYSTEM, screening=screening, decision="pass", reason="统一社会信用代码不同，非同一主体")
     screening.refresh_from_db()
     assert (screening.decision, screening.final_decision, screening.overridden_by) == ("review", "pass", "test-setup")
+
+
+@pytest.mark.django_db
+def test_an_answer_says_where_the_server_time_went(client, token):  # type: ignore[no-untyped-def]
+    response = client.post(
+        "/api/screening/check",
+        data={"ref": "x", "name": "南京某某有限公司"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert response.status_code == 200
+    timing = response["Server-Timing"]
+    assert timing.startswith("match;dur=") and ", record;dur=" in timing

@@ -44,6 +44,8 @@ ACTIONS: dict[str, StrPromise] = {
     "alert.manage": _("处理预警（确认、解除）和维护预警规则"),
     "personnel_query.run": _("人员信用查询（录用、调任、评优评先、提拔任用），出具个人信用报告"),
     "honours.check": _("评优评先资格核查（政府部门、公务员）"),
+    "screening.view": _("查看自动比对记录、拦截统计（招标投标监督）"),
+    "screening.review": _("人工复核比对结果（改判并说明理由）"),
 }
 
 # API scope → what a machine caller may call with a token carrying it.

@@ -11,9 +11,12 @@ positives for that subject (yente#957: per query, not per request).
 
 from __future__ import annotations
 
+import json
+import time
+from collections.abc import Callable
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 
 from govtrust.accounts.api_auth import ApiTokenAuth
@@ -88,29 +91,43 @@ def _result(screened: Screened) -> dict[str, Any]:
     return {"ref": screened.subject.ref, "decision": r.decision, "score": r.score, "hits": hit_payload(screened)}
 
 
-def _run(request: HttpRequest, subjects: list[Subject]) -> tuple[str, list[Screened]]:
+def _run(request: HttpRequest, subjects: list[Subject], body: Callable[[str, list[Screened]], Any]) -> HttpResponse:
+    """Screen, store, and answer. The answer is serialised here from our own typed results (the schemas
+    above document it): ninja's re-validation of a 10,000-subject answer took longer than the screening."""
     client = request.auth  # type: ignore[attr-defined]
+    started = time.perf_counter()
     screened = screen_subjects(subjects)
+    matched = time.perf_counter()
     request_id = screenings_record(
         actor=client, screened=screened, platform=client.name, channel="api", api_client_pk=client.pk
     )
-    return request_id, screened
+    recorded = time.perf_counter()
+    response = HttpResponse(json.dumps(body(request_id, screened), ensure_ascii=False), content_type="application/json")
+    # Where the time of a call goes (W3C Server-Timing): the match, and storing the screening on record.
+    response["Server-Timing"] = (
+        f"match;dur={(matched - started) * 1000:.3f}, record;dur={(recorded - matched) * 1000:.3f}"
+    )
+    return response
 
 
 @router.post("/check", auth=ApiTokenAuth(SCOPE), response=CheckOut, summary="单个主体自动比对")
-def check(request: HttpRequest, payload: SubjectIn) -> dict[str, Any]:
-    request_id, screened = _run(request, [_subject(payload)])
-    one = screened[0]
-    return {**_result(one), "request_id": request_id, "rules_version": one.result.rules_version,
-            "list_versions": one.list_versions}  # fmt: skip
+def check(request: HttpRequest, payload: SubjectIn) -> HttpResponse:
+    def body(request_id: str, screened: list[Screened]) -> dict[str, Any]:
+        one = screened[0]
+        return {**_result(one), "request_id": request_id, "rules_version": one.result.rules_version,
+                "list_versions": one.list_versions}  # fmt: skip
+
+    return _run(request, [_subject(payload)], body)
 
 
 @router.post("/batch", auth=ApiTokenAuth(SCOPE), response=BatchOut, summary="批量自动比对（至多10000个主体）")
-def batch(request: HttpRequest, payload: BatchIn) -> dict[str, Any]:
-    request_id, screened = _run(request, [_subject(s) for s in payload.subjects])
-    return {
-        "request_id": request_id,
-        "rules_version": screened[0].result.rules_version,
-        "list_versions": screened[0].list_versions,
-        "results": [_result(s) for s in screened],
-    }
+def batch(request: HttpRequest, payload: BatchIn) -> HttpResponse:
+    def body(request_id: str, screened: list[Screened]) -> dict[str, Any]:
+        return {
+            "request_id": request_id,
+            "rules_version": screened[0].result.rules_version,
+            "list_versions": screened[0].list_versions,
+            "results": [_result(s) for s in screened],
+        }
+
+    return _run(request, [_subject(s) for s in payload.subjects], body)

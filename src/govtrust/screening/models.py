@@ -9,7 +9,10 @@ is checked against `active` here before it is reported (`screening.index.live_ke
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -80,7 +83,8 @@ class WatchlistEntry(models.Model):
     batch_number = models.CharField(_("导入批次"), max_length=20, blank=True)
     source_row = models.PositiveIntegerField(_("来源行号"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    # Indexed: the matcher's delta (entries changed since its snapshot) is read by it.
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["watchlist", "name"]
@@ -99,6 +103,22 @@ class Decision(models.TextChoices):
     INTERCEPT = "intercept", _("拦截")
     REVIEW = "review", _("人工复核")
     PASS = "pass", _("通过")
+
+
+class ScreeningQuerySet(models.QuerySet["Screening"]):
+    def visible_to(self, user: Any, action: str = "screening.view") -> ScreeningQuerySet:
+        """Screenings a credit office supervises: every one with scope "all"; otherwise those made by the
+        API clients (bidding platforms) of the bodies in the user's scope. File screenings (`govtrust
+        screen`, no client) only with scope "all"."""
+        from govtrust.accounts.models import ApiClient
+        from govtrust.registry.models import agency_scope_q
+
+        q = agency_scope_q(user, action, "agency__") if getattr(user, "is_authenticated", False) else None
+        if q is None:
+            return self.none()
+        if q == Q():
+            return self.all()
+        return self.filter(api_client_pk__in=ApiClient.objects.filter(q).values("pk"))
 
 
 class Screening(models.Model):
@@ -132,6 +152,8 @@ class Screening(models.Model):
     overridden_by = models.CharField(_("复核人"), max_length=150, blank=True)
     overridden_at = models.DateTimeField(_("复核时间"), null=True, blank=True)
 
+    objects = ScreeningQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name = _("比对记录")
@@ -144,3 +166,29 @@ class Screening(models.Model):
     @property
     def final_decision(self) -> str:
         return self.override_decision or self.decision
+
+
+class IndexSnapshot(models.Model):
+    """A snapshot of the matcher's index on disk (var/screening/<name>/, one .npy per array), published
+    once its files are complete. The newest row is the one every worker maps; the row lives in the same
+    database as the entries, so a snapshot is never used against a database it was not built from.
+
+    Entries added or changed since `built_from` (or above `max_entry_id`) form the delta each worker
+    builds in memory; delisted ones are filtered by the live status check."""
+
+    name = models.CharField(_("快照目录"), max_length=100, unique=True)
+    built_from = models.DateTimeField(_("读取开始时间"))
+    max_entry_id = models.BigIntegerField(_("最大条目编号"))
+    entries = models.PositiveIntegerField(_("条目数"))
+    size_bytes = models.BigIntegerField(_("文件大小（字节）"), default=0)
+    build_seconds = models.FloatField(_("构建用时（秒）"), default=0)
+    rules_version = models.CharField(_("规则版本"), max_length=20)
+    created_at = models.DateTimeField(_("发布时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-pk"]
+        verbose_name = _("比对索引快照")
+        verbose_name_plural = _("比对索引快照")
+
+    def __str__(self) -> str:
+        return self.name

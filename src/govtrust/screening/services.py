@@ -60,13 +60,28 @@ def screen_subjects(subjects: Sequence[Subject]) -> list[Screened]:
     """Check each subject against every active list; results in input order."""
     matcher, versions = current_matcher()
     listed = {code: version for code, version, active in versions if active}
-    results = [matcher.check(s.query(), exclude=s.exclude) for s in subjects]
-    hit_keys = {h.entry_key for r in results for h in r.hits}
-    dead = hit_keys - live_keys(hit_keys) if hit_keys else set()
-    if dead:  # delisted since the index was built: screen those subjects again without them
-        for i, r in enumerate(results):
-            if any(h.entry_key in dead for h in r.hits):
-                results[i] = matcher.check(subjects[i].query(), exclude=set(subjects[i].exclude) | dead)
+    queries = [s.query() for s in subjects]
+    results = [matcher.check(q, exclude=s.exclude) for q, s in zip(queries, subjects, strict=True)]
+    # Delisted since the snapshot was built: screen those subjects again without them. A second round can
+    # surface hits the first cut off (max_hits), so check again until every hit reported is live.
+    dead: set[int] = set()
+    pending = list(range(len(subjects)))
+    for _round in range(5):
+        hit_keys = {h.entry_key for i in pending for h in results[i].hits} - dead
+        if not hit_keys:
+            break
+        newly_dead = hit_keys - live_keys(hit_keys)
+        if not newly_dead:
+            break
+        dead |= newly_dead
+        pending = [i for i in pending if any(h.entry_key in dead for h in results[i].hits)]
+        for i in pending:
+            results[i] = matcher.check(queries[i], exclude=set(subjects[i].exclude) | dead)
+    else:  # pathological (a whole list switched off): check what remains once and drop the dead
+        remaining = {h.entry_key for i in pending for h in results[i].hits}
+        dead |= remaining - live_keys(remaining)
+        for i in pending:
+            results[i] = matcher.base.rank([h for h in results[i].hits if h.entry_key not in dead])
     return [Screened(s, r, listed) for s, r in zip(subjects, results, strict=True)]
 
 

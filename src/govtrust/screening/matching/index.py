@@ -1,6 +1,8 @@
-"""Compact look-up structures of the matcher: flat numpy arrays only, so that a later step can save them
-with `numpy.save` and map them back with `mmap_mode="r"` (shared by every worker, no rebuild).
+"""Compact look-up structures of the matcher: flat numpy arrays only, so that they are saved with `numpy.save`
+(one uncompressed .npy per array) and mapped back with `mmap_mode="r"` — shared by every worker through the
+page cache, never rebuilt per process.
 
+- `Strings`: a column of texts as one UTF-8 buffer (each text followed by a NUL) and offsets (N + 1).
 - `KeyTable`: exact keys (identifiers, person-name keys) → entry ordinals. Keys are 64-bit BLAKE2b digests
   in one sorted array with a parallel array of ordinals; a hit is confirmed by the caller against the
   entry's own field, so a digest collision can never produce a wrong match.
@@ -13,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 from array import array
-from collections.abc import Iterable
 
 import numpy as np
 
@@ -26,17 +27,69 @@ def digest64(key: str) -> int:
     return int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "little")
 
 
+def _offsets_dtype(size: int) -> type[np.unsignedinteger] | type[np.signedinteger]:
+    return np.uint32 if size < 2**32 - 1 else np.int64
+
+
+class Strings:
+    """A read-only column of texts: `buf` (uint8) holds each text's UTF-8 bytes and a NUL; text i is
+    buf[off[i] : off[i + 1] - 1]."""
+
+    def __init__(self, buf: np.ndarray, off: np.ndarray) -> None:
+        self.buf, self.off = buf, off
+        self._bytes = buf.data  # a memoryview: slicing a memoryview costs a fraction of slicing an ndarray
+
+    def __len__(self) -> int:
+        return len(self.off) - 1
+
+    def __getitem__(self, i: int) -> str:
+        start, end = self.off.item(i), self.off.item(i + 1) - 1
+        return str(self._bytes[start:end], "utf-8") if end > start else ""
+
+
+class StringsBuilder:
+    """Appends texts chunk by chunk: one join, one encode and one vectorised NUL scan per chunk."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+        self.ends: list[np.ndarray] = []
+        self.size = 0
+
+    def extend(self, texts: list[str]) -> None:
+        if not texts:
+            return
+        joined = "\x00".join(texts) + "\x00"
+        if joined.count("\x00") != len(texts):  # a NUL inside a text would split it: drop it (never printable)
+            joined = "\x00".join(t.replace("\x00", "") for t in texts) + "\x00"
+        data = joined.encode("utf-8", "replace")
+        ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 0).astype(np.int64) + (self.size + 1)
+        self.parts.append(data)
+        self.ends.append(ends)
+        self.size += len(data)
+
+    def finish(self) -> Strings:
+        buf = np.frombuffer(b"".join(self.parts), dtype=np.uint8) if self.parts else np.zeros(0, np.uint8)
+        self.parts = []
+        dtype = _offsets_dtype(self.size)
+        off = np.zeros(1 + sum(len(e) for e in self.ends), dtype=dtype)
+        at = 1
+        for ends in self.ends:
+            off[at : at + len(ends)] = ends
+            at += len(ends)
+        self.ends = []
+        return Strings(buf, off)
+
+
 class KeyTable:
-    def __init__(self, pairs: Iterable[tuple[str, int]]) -> None:
-        keys, ordinals = array("Q"), array("i")
-        for key, ordinal in pairs:
-            if key:
-                keys.append(digest64(key))
-                ordinals.append(ordinal)
-        k = np.frombuffer(keys, dtype=np.uint64) if keys else _EMPTY_U64
-        o = np.frombuffer(ordinals, dtype=np.int32) if ordinals else _EMPTY_I32
+    def __init__(self, keys: np.ndarray, ordinals: np.ndarray) -> None:
+        self.keys, self.ordinals = keys, ordinals  # sorted by key
+
+    @classmethod
+    def build(cls, keys: array, ordinals: array) -> KeyTable:  # type: ignore[type-arg]
+        k = np.frombuffer(keys, dtype=np.uint64) if len(keys) else _EMPTY_U64
+        o = np.frombuffer(ordinals, dtype=np.int32) if len(ordinals) else _EMPTY_I32
         order = np.argsort(k, kind="stable")
-        self.keys, self.ordinals = k[order], o[order]
+        return cls(k[order], o[order])
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -58,18 +111,18 @@ def grams(text: str) -> set[int]:
 
 
 class GramIndex:
-    def __init__(self, texts: Iterable[tuple[int, str]]) -> None:
-        keys, ordinals = array("q"), array("i")
-        for ordinal, text in texts:
-            for key in grams(text):
-                keys.append(key)
-                ordinals.append(ordinal)
-        k = np.frombuffer(keys, dtype=np.int64) if keys else _EMPTY_I64
-        o = np.frombuffer(ordinals, dtype=np.int32) if ordinals else _EMPTY_I32
+    def __init__(self, gram_keys: np.ndarray, offsets: np.ndarray, postings: np.ndarray) -> None:
+        self.gram_keys, self.offsets, self.postings = gram_keys, offsets, postings
+
+    @classmethod
+    def build(cls, keys: array, ordinals: array) -> GramIndex:  # type: ignore[type-arg]
+        k = np.frombuffer(keys, dtype=np.int64) if len(keys) else _EMPTY_I64
+        o = np.frombuffer(ordinals, dtype=np.int32) if len(ordinals) else _EMPTY_I32
         order = np.argsort(k, kind="stable")  # stable: postings stay in ordinal order
-        k, self.postings = k[order], o[order]
-        self.gram_keys, starts = np.unique(k, return_index=True)
-        self.offsets = np.append(starts, len(k)).astype(np.int64)
+        k, postings = k[order], o[order]
+        del order
+        gram_keys, starts = np.unique(k, return_index=True)
+        return cls(gram_keys, np.append(starts, len(k)).astype(np.int64), postings)
 
     @property
     def nbytes(self) -> int:

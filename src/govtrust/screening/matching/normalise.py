@@ -72,7 +72,13 @@ def fold(text: str) -> str:
 
 def person_name_key(name: str) -> str:
     """The *exact* name of a person for matching with a masked ID: only width and spaces are folded."""
-    text = unicodedata.normalize("NFKC", (name or "")[:MAX_NAME_LENGTH])
+    text = (name or "")[:MAX_NAME_LENGTH]
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    if text.isprintable() and " " not in text:
+        # Fast path (millions of entries at build time): a printable text without the ASCII space has no
+        # whitespace (other spaces are Z* or Cc, never printable) and no control or format character.
+        return text
     return "".join(ch for ch in text if not ch.isspace() and unicodedata.category(ch)[0] != "C")
 
 

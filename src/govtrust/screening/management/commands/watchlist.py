@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils.translation import gettext as _
 
 from govtrust.core.management.commands.ingest import cli_actor
+from govtrust.screening.index import snapshot_build
 from govtrust.screening.lists import kind_code
 from govtrust.screening.models import Feed, Watchlist
 from govtrust.screening.services import govtrust_list_sync
@@ -34,12 +35,19 @@ class Command(BaseCommand):
         load.add_argument("--strict", action="store_true", help="严格模式：有任何错误行则整批不入库")
         sub.add_parser("lists", help="列出名单代码")
         sub.add_parser("sync", help="按平台信用记录更新 GOVTRUST 名单")
+        sub.add_parser("index", help="重建比对索引快照（各工作进程以内存映射共享）")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["subcommand"] == "lists":
             for w in Watchlist.objects.all():
                 listed = w.entries.filter(active=True).count()
                 self.stdout.write(f"{w.code}\t{w.name}\t{w.get_feed_display()}\tv{w.version}\t{listed}")
+            return
+        if options["subcommand"] == "index":
+            snapshot = snapshot_build()
+            self.stdout.write(
+                f"{snapshot.name}\t{snapshot.entries}\t{snapshot.build_seconds:.1f}s\t{snapshot.size_bytes}"
+            )
             return
         if options["subcommand"] == "sync":
             counts = govtrust_list_sync(actor=cli_actor())
