@@ -16,8 +16,7 @@ from django.core.management import call_command
 from records.conftest import PAST, Cast, cast, record_kwargs, role  # noqa: F401  (the records cast is reused)
 from registry.builders import SYSTEM, make_id, make_user
 
-from govtrust.accounts.models import User
-from govtrust.disclosure.models import SubjectAccount
+from govtrust.accounts.models import SubjectAccount, User
 from govtrust.records import services as record_services
 from govtrust.records.models import CreditRecord
 

@@ -10,9 +10,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from govtrust.accounts.models import Role
-from govtrust.accounts.services import user_create
+from govtrust.accounts.services import subject_account_link, user_create
 from govtrust.core.validators import id_check_digit, org_code_check_digit, uscc_check_digit
-from govtrust.disclosure.services_queries import subject_account_link
 from govtrust.records.services import record_create
 from govtrust.registry.services import agency_create, civil_servant_create
 

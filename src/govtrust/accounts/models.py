@@ -234,3 +234,43 @@ class RateLimitBucket(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class SubjectAccount(models.Model):
+    """Links a platform user to their own identity (the keyed hash of their ID number), verified in person.
+
+    Written only by `accounts.services.subject_account_link` / `subject_account_unlink` (audited). A civil servant
+    or a person with such a link may read the queries about themself (disclosure, `/console/my-queries/`) and
+    file objections and repair requests about their own credit records (remedies, `/console/remedies/mine/`).
+    The ID number itself is never stored: only `core.crypto.keyed_hash` (HMAC-SM3) and the masked form.
+    """
+
+    user = models.OneToOneField("User", on_delete=models.CASCADE, related_name="subject_account")
+    id_number_hash = models.CharField(_("证件号码检索摘要"), max_length=64, db_index=True, editable=False)
+    id_number_masked = models.CharField(_("身份证号码（脱敏）"), max_length=18)
+    verified_by_name = models.CharField(_("核验人"), max_length=150)
+    verified_at = models.DateTimeField(_("核验时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("本人身份关联")
+        verbose_name_plural = _("本人身份关联")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.id_number_masked}"
+
+
+def subject_hash_of(user: Any) -> str | None:
+    """The verified ID-number hash of an active, logged-in user; None without a SubjectAccount."""
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return None
+    pk = getattr(user, "pk", None)
+    if pk is None:
+        return None
+    return SubjectAccount.objects.filter(user_id=pk).values_list("id_number_hash", flat=True).first()
+
+
+def users_linked_to(id_number_hash: str) -> list[User]:
+    """Active users verified as the person with this ID-number hash (normally one)."""
+    if not id_number_hash:
+        return []
+    return list(User.objects.filter(is_active=True, subject_account__id_number_hash=id_number_hash))

@@ -9,16 +9,17 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from govtrust.accounts.login_throttle import username_key
-from govtrust.accounts.models import ApiClient, ApiToken, LoginLog, Role, User
+from govtrust.accounts.models import ApiClient, ApiToken, LoginLog, Role, SubjectAccount, User
 from govtrust.accounts.policy import check_role_separation, validate_api_scopes, validate_grants
 from govtrust.core.audit import log_change, model_snapshot
-from govtrust.core.crypto import sm3_hex
+from govtrust.core.crypto import keyed_hash, sm3_hex
+from govtrust.core.masking import mask_id_number
 from govtrust.registry.models import Agency
 
 USER_SNAPSHOT_EXCLUDE = ("password", "last_login")
@@ -251,3 +252,71 @@ def api_token_revoke(*, actor: Any, token: ApiToken) -> ApiToken:
         token.save(update_fields=["revoked_at"])
         log_change(actor=actor, action="update", obj=token, after={"revoked_at": token.revoked_at}, message="revoke")
     return token
+
+
+# --- a user's own identity (SubjectAccount) ------------------------------------------------------------------------
+USER_MANAGE = "user.manage"
+
+
+def _require_user_manager(actor: Any) -> None:
+    from govtrust.registry.permissions import has_grant
+
+    if not has_grant(actor, USER_MANAGE):
+        raise PermissionDenied(_("您没有此项权限"))
+
+
+def subject_account_link(*, actor: Any, user: User, id_number: str) -> SubjectAccount:
+    """Link `user` to their own ID number after a user manager has checked their identity document in person.
+
+    The link is what lets a civil servant or a person see the queries about themself and file objections and
+    repair requests about their own records, so one ID number links to one user: a second user is refused
+    until the first link is removed (`subject_account_unlink`). Only the keyed hash and the masked number are kept.
+    """
+    from govtrust.core.validators import check_id_number, normalise_code
+
+    _require_user_manager(actor)
+    number = normalise_code(id_number)
+    check = check_id_number(number)
+    if check.status == "invalid" or len(number) != 18:
+        raise ValidationError(
+            {"id_number": [str(check.reason) if check.status == "invalid" else _("请使用18位身份证号码")]}
+        )
+    digest = keyed_hash(number)
+    with transaction.atomic():
+        other = SubjectAccount.objects.filter(id_number_hash=digest).exclude(user=user).select_related("user").first()
+        if other is not None:
+            raise ValidationError(
+                {"id_number": [_("该身份证号码已关联用户“%(u)s”，请先解除该关联") % {"u": other.user.username}]}
+            )
+        existing = SubjectAccount.objects.filter(user=user).first()
+        before = model_snapshot(existing, exclude=("id_number_hash",)) if existing else None
+        account, created = SubjectAccount.objects.update_or_create(
+            user=user,
+            defaults={
+                "id_number_hash": digest,
+                "id_number_masked": mask_id_number(number),
+                "verified_by_name": str(actor),
+                "verified_at": timezone.now(),
+            },
+        )
+        log_change(
+            actor=actor,
+            action="create" if created else "update",
+            obj=account,
+            before=before,
+            after=model_snapshot(account, exclude=("id_number_hash",)),
+        )
+    return account
+
+
+def subject_account_unlink(*, actor: Any, user: User) -> None:
+    """Remove a user's identity link (e.g. a wrong link, or the person now uses another account). Audited."""
+    _require_user_manager(actor)
+    with transaction.atomic():
+        account = SubjectAccount.objects.filter(user=user).first()
+        if account is None:
+            raise ValidationError(_("该用户未关联本人身份"))
+        before = model_snapshot(account, exclude=("id_number_hash",))
+        account.delete()
+        log_change(actor=actor, action="delete", object_type="accounts.subjectaccount", object_id=str(before["id"]),
+                   object_repr=str(user), before=before)  # fmt: skip

@@ -165,27 +165,6 @@ class PersonalQueryLog(models.Model):
         return f"{self.time:%Y-%m-%d %H:%M} {self.agency_name} {self.get_kind_display()}"
 
 
-class SubjectAccount(models.Model):
-    """Links a platform user to their own identity (ID number hash), verified by a user manager in person.
-
-    Users carry no link to a CivilServant or Person (accounts.User); this is the minimal one that lets a
-    civil servant or a person read the queries about themself (`/console/my-queries/`).
-    """
-
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="subject_account")
-    id_number_hash = models.CharField(_("证件号码检索摘要"), max_length=64, db_index=True, editable=False)
-    id_number_masked = models.CharField(_("身份证号码（脱敏）"), max_length=18)
-    verified_by_name = models.CharField(_("核验人"), max_length=150)
-    verified_at = models.DateTimeField(_("核验时间"), default=timezone.now)
-
-    class Meta:
-        verbose_name = _("本人身份关联")
-        verbose_name_plural = _("本人身份关联")
-
-    def __str__(self) -> str:
-        return f"{self.user} {self.id_number_masked}"
-
-
 # --- signed credit reports (item 5) -------------------------------------------------------------
 
 

@@ -25,9 +25,11 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from govtrust.accounts.models import SubjectAccount
+from govtrust.accounts.services import subject_account_link  # noqa: F401  (re-exported: its old home)
 from govtrust.core.audit import log_access, log_change, model_snapshot
 from govtrust.core.crypto import keyed_hash, sm4_decrypt, sm4_encrypt
-from govtrust.core.masking import mask_id_number, mask_name
+from govtrust.core.masking import mask_name
 from govtrust.core.periods import add_days
 from govtrust.disclosure import queries
 from govtrust.disclosure.models import (
@@ -37,7 +39,6 @@ from govtrust.disclosure.models import (
     PersonnelQueryResult,
     QueryPurpose,
     ReportKind,
-    SubjectAccount,
 )
 from govtrust.disclosure.queries import Candidate, Findings, HonoursVerdict, RowProblem
 from govtrust.disclosure.reports import (
@@ -575,36 +576,6 @@ def credit_report_for_candidate(*, actor: Any, candidate: Candidate, reference: 
 
 
 # --- the person concerned --------------------------------------------------------------------------
-
-
-def subject_account_link(*, actor: Any, user: Any, id_number: str) -> SubjectAccount:
-    """Link `user` to their own ID number after a user manager has checked their identity document in person."""
-    from govtrust.core.validators import check_id_number, normalise_code
-
-    _require(actor, USER_MANAGE)
-    number = normalise_code(id_number)
-    check = check_id_number(number)
-    if check.status == "invalid" or len(number) != 18:
-        raise ValidationError(
-            {"id_number": [str(check.reason) if check.status == "invalid" else _("请使用18位身份证号码")]}
-        )
-    with transaction.atomic():
-        account, _created = SubjectAccount.objects.update_or_create(
-            user=user,
-            defaults={
-                "id_number_hash": keyed_hash(number),
-                "id_number_masked": mask_id_number(number),
-                "verified_by_name": _actor_name(actor),
-                "verified_at": timezone.now(),
-            },
-        )
-        log_change(
-            actor=actor,
-            action="create" if _created else "update",
-            obj=account,
-            after=model_snapshot(account, exclude=("id_number_hash",)),
-        )
-    return account
 
 
 def _account_of(user: Any) -> SubjectAccount | None:

@@ -16,4 +16,5 @@ urlpatterns = [
     path("credit-reports/", views.credit_reports, name="reports"),
     path("my-queries/", views.my_queries, name="my_queries"),
     path("subject-accounts/", views.subject_accounts, name="subject_accounts"),
+    path("subject-accounts/<int:pk>/unlink/", views.subject_account_unlink, name="subject_account_unlink"),
 ]

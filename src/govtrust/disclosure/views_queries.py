@@ -22,6 +22,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from govtrust.accounts import services as accounts_services
+from govtrust.accounts.models import SubjectAccount
 from govtrust.core.exports import write_xlsx, xlsx_response
 from govtrust.core.validators import normalise_code
 from govtrust.disclosure import queries, reports
@@ -343,19 +345,35 @@ def subject_accounts(request: HttpRequest) -> HttpResponse:
             form.add_error("username", _("用户不存在"))
         else:
             try:
-                services.subject_account_link(actor=request.user, user=user, id_number=form.cleaned_data["id_number"])
+                accounts_services.subject_account_link(
+                    actor=request.user, user=user, id_number=form.cleaned_data["id_number"]
+                )
             except ValidationError as exc:
                 for e in exc.message_dict.get("id_number", []):
                     form.add_error("id_number", e)
             else:
                 messages.success(request, _("已关联本人身份"))
                 return redirect("queries:subject_accounts")
-    from govtrust.disclosure.models import SubjectAccount
-
     page = Paginator(SubjectAccount.objects.select_related("user").order_by("-verified_at"), 30).get_page(
         request.GET.get("page")
     )
     return render(request, "disclosure/console/subject_accounts.html", {"form": form, "page": page})
+
+
+@login_required
+@require_POST
+def subject_account_unlink(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(request, services.USER_MANAGE)
+    account = SubjectAccount.objects.select_related("user").filter(pk=pk).first()
+    if account is None:
+        raise Http404
+    try:
+        accounts_services.subject_account_unlink(actor=request.user, user=account.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("已解除本人身份关联"))
+    return redirect("queries:subject_accounts")
 
 
 # --- public verification ------------------------------------------------------------------------

@@ -20,6 +20,8 @@ class RemediesConfig(AppConfig):
         register_menu_item(
             MenuItem(_("本单位记录"), "remedies:my_records", action="remedies.file", order=60, group=group)
         )
+        # Every logged-in user: the page explains how to get one's identity linked when it is not.
+        register_menu_item(MenuItem(_("我的信用记录"), "remedies:mine", order=59, group=group))
         register_menu_item(
             MenuItem(_("异议"), "remedies:objection_list", action="remedies.view", order=61, group=group)
         )

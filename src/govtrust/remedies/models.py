@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from govtrust.accounts.models import subject_hash_of
 from govtrust.records.models import CreditRecord
 from govtrust.registry.models import Agency, agency_scope_q
 
@@ -62,6 +63,26 @@ class RepairStatus(models.TextChoices):
 REPAIR_OPEN = (RepairStatus.SUBMITTED, RepairStatus.ACCEPTED)
 
 
+# A case is about a recorded body, or (for a civil servant's or a person's record) about a person by ID hash.
+ONE_SUBJECT = Q(subject__isnull=False, subject_hash="") | (Q(subject__isnull=True) & ~Q(subject_hash=""))
+
+
+class CaseSubjectMixin:
+    """Who a case is about, for display and for the checks in services."""
+
+    subject: Agency | None
+    subject_hash: str
+    record: CreditRecord
+
+    @property
+    def is_personal(self) -> bool:
+        return bool(self.subject_hash)
+
+    @property
+    def subject_display(self) -> str:
+        return self.subject.name if self.subject is not None else self.record.subject_name
+
+
 def handler_scope_q(user: Any, action: str, field: str) -> Q | None:
     """Rows whose handling body (`field`, an FK to Agency) lies in the user's scope for `action`."""
     return agency_scope_q(user, action, f"{field}__")
@@ -85,12 +106,16 @@ class ObjectionQuerySet(models.QuerySet["Objection"]):
         return set(qs.values_list("record_id", flat=True))
 
     def visible_to(self, user: Any, action: str = "remedies.view") -> ObjectionQuerySet:
-        """The subject's own objections, those it filed as an agent, and those routed to a body in scope."""
+        """The subject's own objections (a body's users; a person through their SubjectAccount), those filed as
+        an agent, and those routed to a body in scope."""
         if not getattr(user, "is_authenticated", False):
             return self.none()
         parts = Q(filed_by=user)
         if getattr(user, "agency_id", None):
             parts |= Q(subject_id=user.agency_id)
+        own = subject_hash_of(user)
+        if own:  # a civil servant's or a person's own cases, through their verified identity link
+            parts |= Q(subject_hash=own)
         for q in (handler_scope_q(user, action, "routed_to"), agency_scope_q(user, action, "subject__")):
             if q is not None:
                 parts |= q
@@ -107,6 +132,9 @@ class RepairQuerySet(models.QuerySet["RepairRequest"]):
         parts = Q(filed_by=user)
         if getattr(user, "agency_id", None):
             parts |= Q(subject_id=user.agency_id)
+        own = subject_hash_of(user)
+        if own:  # a civil servant's or a person's own cases, through their verified identity link
+            parts |= Q(subject_hash=own)
         for q in (handler_scope_q(user, action, "handled_by"), agency_scope_q(user, action, "subject__")):
             if q is not None:
                 parts |= q
@@ -153,8 +181,9 @@ class AgentAuthorisation(models.Model):
         )
 
 
-class Objection(models.Model):
-    """An objection (异议) by a recorded body, or its agent, against one credit record.
+class Objection(CaseSubjectMixin, models.Model):
+    """An objection (异议) by a recorded body (or its agent), or by a civil servant or a person about their own
+    record (through their verified SubjectAccount), against one credit record.
 
     Routed to the body that supplied the record; decided within a deadline in working days from the rule in
     force on the filing day (see rules/objection.json); the applicant may ask the provincial credit office
@@ -163,7 +192,12 @@ class Objection(models.Model):
 
     number = models.CharField(_("异议编号"), max_length=20, unique=True)
     record = models.ForeignKey(CreditRecord, verbose_name=_("信用记录"), on_delete=models.PROTECT, related_name="+")
-    subject = models.ForeignKey(Agency, verbose_name=_("异议主体"), on_delete=models.PROTECT, related_name="+")
+    # Exactly one of: the recorded body (`subject`), or — for a record about a civil servant or a person — the keyed
+    # hash of that person's ID number (`subject_hash`), matched against the users' verified SubjectAccount.
+    subject = models.ForeignKey(
+        Agency, verbose_name=_("异议主体"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    subject_hash = models.CharField(_("本人身份摘要"), max_length=64, blank=True, db_index=True, editable=False)
     routed_to = models.ForeignKey(Agency, verbose_name=_("办理单位"), on_delete=models.PROTECT, related_name="+")
     filed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("提交人"), on_delete=models.PROTECT, related_name="+"
@@ -230,7 +264,8 @@ class Objection(models.Model):
             # One open objection per record, even when two are filed at the same moment.
             models.UniqueConstraint(
                 fields=["record"], condition=Q(status__in=OBJECTION_OPEN), name="remedies_one_open_objection"
-            )
+            ),
+            models.CheckConstraint(name="remedies_objection_one_subject", condition=ONE_SUBJECT),
         ]
 
     def __str__(self) -> str:
@@ -249,7 +284,7 @@ class Objection(models.Model):
         return None
 
 
-class RepairRequest(models.Model):
+class RepairRequest(CaseSubjectMixin, models.Model):
     """An application for credit repair (信用修复) of one dishonesty record, with the credit pledge (信用承诺书).
 
     Handled by the authority that decided the record (谁认定谁修复) when it is a registered body, otherwise by
@@ -258,7 +293,10 @@ class RepairRequest(models.Model):
 
     number = models.CharField(_("修复申请编号"), max_length=20, unique=True)
     record = models.ForeignKey(CreditRecord, verbose_name=_("信用记录"), on_delete=models.PROTECT, related_name="+")
-    subject = models.ForeignKey(Agency, verbose_name=_("申请主体"), on_delete=models.PROTECT, related_name="+")
+    subject = models.ForeignKey(
+        Agency, verbose_name=_("申请主体"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    subject_hash = models.CharField(_("本人身份摘要"), max_length=64, blank=True, db_index=True, editable=False)
     handled_by = models.ForeignKey(Agency, verbose_name=_("办理单位"), on_delete=models.PROTECT, related_name="+")
     filed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("提交人"), on_delete=models.PROTECT, related_name="+"
@@ -303,7 +341,8 @@ class RepairRequest(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["record"], condition=Q(status__in=REPAIR_OPEN), name="remedies_one_open_repair"
-            )
+            ),
+            models.CheckConstraint(name="remedies_repair_one_subject", condition=ONE_SUBJECT),
         ]
 
     def __str__(self) -> str:

@@ -6,12 +6,15 @@ and a `Transition` row (the timeline) in the same transaction, and notifies the 
 count decides who won, so two officers deciding at once get exactly one decision and the other a clear error.
 
 Who may do what (checked here, not only in the views):
-  * file / withdraw / ask for review: a user of the recorded body holding `remedies.file`, or a user holding it
-    with a valid `AgentAuthorisation` from that body;
+  * file / withdraw / ask for review, for a record about a body: a user of the recorded body holding
+    `remedies.file`, or a user holding it with a valid `AgentAuthorisation` from that body;
+  * the same for a record about a civil servant or a person: only the user whose verified identity link
+    (`accounts.SubjectAccount`) carries that person's ID-number hash — the right is their own (seed 二(五)); no
+    role is needed, no colleague, superior or agent may act for them;
   * accept / extend / decide: a user holding `remedies.decide` whose scope covers the handling body — never a
-    user of the recorded body itself (a body cannot decide its own objection);
-  * review (复核): a user holding `remedies.review` (the provincial credit office), not of the recorded body, and
-    not the person who made the first decision.
+    user of the recorded body itself (a body cannot decide its own objection), never the recorded person;
+  * review (复核): a user holding `remedies.review` (the provincial credit office), not of the recorded body, not
+    the recorded person, and not the person who made the first decision.
 """
 
 from __future__ import annotations
@@ -23,12 +26,12 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from govtrust.accounts.models import Role, User
+from govtrust.accounts.models import Role, User, subject_hash_of, users_linked_to
 from govtrust.core import periods
 from govtrust.core.audit import actor_identity, log_change, model_snapshot
 from govtrust.core.errors import ErrorDict, add_error, raise_if_errors
@@ -161,6 +164,59 @@ def acting_authorisation(*, user: Any, subject: Agency, today: datetime.date) ->
     raise PermissionDenied(_("只有被记录主体或其委托代理人可以办理"))
 
 
+def record_subject(record: CreditRecord) -> tuple[Agency | None, str]:
+    """(the recorded body, "") or (None, the person's ID-number hash) for a record about a civil servant or a person.
+
+    ValidationError for a record about an enterprise, or a person registered without an ID number.
+    """
+    if record.subject_kind == SubjectKind.AGENCY and record.agency is not None:
+        return record.agency, ""
+    person = (
+        record.civil_servant
+        if record.subject_kind == SubjectKind.CIVIL_SERVANT
+        else record.person
+        if record.subject_kind == SubjectKind.PERSON
+        else None
+    )
+    if person is None or not person.id_number_hash:
+        raise ValidationError(_("本平台受理政府部门、公务员和自然人对本主体信用记录提出的异议和修复申请"))
+    return None, person.id_number_hash
+
+
+def acting_for(
+    *, user: Any, subject: Agency | None, subject_hash: str, today: datetime.date
+) -> AgentAuthorisation | None:
+    """Check that `user` may act as the subject: the body (or its agent), or the recorded person themself.
+
+    A person acts only through their own verified identity link; nobody else may act for them.
+    """
+    if subject is not None:
+        return acting_authorisation(user=user, subject=subject, today=today)
+    own = subject_hash_of(user)
+    if not own or own != subject_hash:
+        raise PermissionDenied(_("只有被记录的本人可以办理（须经当面核验关联本人身份）"))
+    return None
+
+
+def may_act_for(user: Any, case: Objection | RepairRequest, today: datetime.date | None = None) -> bool:
+    try:
+        acting_for(user=user, subject=case.subject, subject_hash=case.subject_hash, today=_today(today))
+    except PermissionDenied:
+        return False
+    return True
+
+
+def own_records(user: Any) -> Any:
+    """The credit records about the user themself (a civil servant's or a person's), via their SubjectAccount."""
+    own = subject_hash_of(user)
+    if not own:
+        return CreditRecord.objects.none()
+    return CreditRecord.objects.filter(
+        Q(subject_kind=SubjectKind.CIVIL_SERVANT, civil_servant__id_number_hash=own)
+        | Q(subject_kind=SubjectKind.PERSON, person__id_number_hash=own)
+    )
+
+
 def subjects_for(user: Any, today: datetime.date | None = None) -> list[Agency]:
     """The bodies a user may act for: its own body, and those that authorised it as agent."""
     if not _has(user, FILE):
@@ -173,18 +229,24 @@ def subjects_for(user: Any, today: datetime.date | None = None) -> list[Agency]:
     return bodies
 
 
-def _may_handle(user: Any, handler: Agency, subject: Agency, action: str = DECIDE) -> None:
+def _may_handle(
+    user: Any, handler: Agency, subject: Agency | None, action: str = DECIDE, *, subject_hash: str = ""
+) -> None:
     if not _has(user, action):
         raise PermissionDenied(_("您没有办理该事项的权限"))
-    if user.agency_id == subject.pk:
+    if subject is not None and user.agency_id == subject.pk:
         raise PermissionDenied(_("被记录主体不能办理本单位的异议或修复申请"))
+    if subject_hash and subject_hash_of(user) == subject_hash:
+        raise PermissionDenied(_("被记录人不能办理本人的异议或修复申请"))
     if not Agency.objects.visible_to(user, action).filter(pk=handler.pk).exists():
         raise PermissionDenied(_("该事项不由您所在单位办理"))
 
 
-def can_handle(user: Any, handler: Agency, subject: Agency, action: str = DECIDE) -> bool:
+def can_handle(
+    user: Any, handler: Agency, subject: Agency | None, action: str = DECIDE, *, subject_hash: str = ""
+) -> bool:
     try:
-        _may_handle(user, handler, subject, action)
+        _may_handle(user, handler, subject, action, subject_hash=subject_hash)
     except PermissionDenied:
         return False
     return True
@@ -193,11 +255,15 @@ def can_handle(user: Any, handler: Agency, subject: Agency, action: str = DECIDE
 def _may_review(user: Any, objection: Objection) -> None:
     if not _has(user, REVIEW):
         raise PermissionDenied(_("复核由省社会信用综合管理部门办理"))
-    if user.agency_id == objection.subject_id:
+    if objection.subject_id is not None and user.agency_id == objection.subject_id:
         raise PermissionDenied(_("被记录主体不能复核本单位的异议"))
+    if objection.subject_hash and subject_hash_of(user) == objection.subject_hash:
+        raise PermissionDenied(_("被记录人不能复核本人的异议"))
     if objection.decided_by_id == user.pk:
         raise PermissionDenied(_("作出原决定的人员不能办理复核"))
-    if not Agency.objects.visible_to(user, REVIEW).filter(pk=objection.subject_id).exists():
+    # A person's case is in scope where its handling body is (a person has no place in the body tree).
+    scope_body = objection.subject_id if objection.subject_id is not None else objection.routed_to_id
+    if not Agency.objects.visible_to(user, REVIEW).filter(pk=scope_body).exists():
         raise PermissionDenied(_("该主体不在您的复核范围内"))
 
 
@@ -238,6 +304,9 @@ def users_with(action: str, agency: Agency | None = None) -> list[Any]:
 
 
 def _subject_people(obj: Objection | RepairRequest) -> list[Any]:
+    """Who hears of a case's progress: the body's filers, or the recorded person's linked user; and the filer."""
+    if obj.subject is None:
+        return [*users_linked_to(obj.subject_hash), obj.filed_by]
     return [*users_with(FILE, obj.subject), obj.filed_by]
 
 
@@ -364,16 +433,15 @@ def objection_file(
     attachments: Sequence[Any] = (),
     today: datetime.date | None = None,
 ) -> Objection:
-    """File an objection against a record of the actor's body (or of a body that authorised the actor).
+    """File an objection against a record of the actor's body (or of a body that authorised the actor), or — for a
+    civil servant or a person — against a record about the actor themself (verified SubjectAccount).
 
     The record is labelled 异议处理中 at once (`records_under_objection`); the supplier is notified.
     """
     today = _today(today)
-    record = CreditRecord.objects.select_related("agency", "supplier").get(pk=record.pk)
-    if record.subject_kind != SubjectKind.AGENCY or record.agency is None:
-        raise ValidationError(_("本平台受理政府部门对其信用记录提出的异议"))
-    subject = record.agency
-    authorisation = acting_authorisation(user=actor, subject=subject, today=today)
+    record = CreditRecord.objects.select_related("agency", "supplier", "civil_servant", "person").get(pk=record.pk)
+    subject, subject_hash = record_subject(record)
+    authorisation = acting_for(user=actor, subject=subject, subject_hash=subject_hash, today=today)
     errors: ErrorDict = {}
     claim = _text(errors, "claim", claim, _("请说明异议的事实和理由"))
     if requested_action not in (RecordAction.CORRECT, RecordAction.REVOKE):
@@ -396,7 +464,8 @@ def objection_file(
         try:
             with transaction.atomic():
                 objection = Objection.objects.create(
-                    number=_next_number("YY", today.year), record=record, subject=subject, routed_to=routed_to,
+                    number=_next_number("YY", today.year), record=record, subject=subject, subject_hash=subject_hash,
+                    routed_to=routed_to,
                     filed_by=actor, filed_by_name=actor_identity(actor)[1], agent_authorisation=authorisation,
                     claim=claim, requested_action=requested_action, filed_on=today, rule_version=rule.version,
                     rule_basis=rule.basis[:300], rule_provisional=rule.provisional, decide_days=rule.decide,
@@ -415,7 +484,8 @@ def objection_file(
         link = _link("remedies:objection_detail", objection.number)
         notify(
             recipients=users_with(DECIDE, routed_to),
-            title=_("新异议 %(n)s：%(body)s 对记录 %(r)s 提出异议") % {"n": objection.number, "body": subject.name,
+            title=_("新异议 %(n)s：%(body)s 对记录 %(r)s 提出异议") % {"n": objection.number,
+                                                               "body": objection.subject_display,
                                                                "r": record.number},
             body=_("请于%(due)s前作出决定（%(basis)s）。") % {"due": due.date.isoformat(), "basis": due.basis},
             link=link, category="remedies.deadline", email=True,
@@ -431,7 +501,7 @@ def objection_file(
 
 def objection_accept(*, actor: Any, objection: Objection, today: datetime.date | None = None) -> Objection:
     """The handling department accepts the objection (处理中). The deadline keeps running from the filing day."""
-    _may_handle(actor, objection.routed_to, objection.subject)
+    _may_handle(actor, objection.routed_to, objection.subject, subject_hash=objection.subject_hash)
     today = _today(today)
     with transaction.atomic():
         result = _move(Objection, objection, sources=[ObjectionStatus.FILED], target=ObjectionStatus.ACCEPTED,
@@ -452,7 +522,7 @@ def objection_extend(
     today: datetime.date | None = None,
 ) -> Objection:
     """Extend the deadline to the rule's maximum, with the approval recorded; only before the deadline passes."""
-    _may_handle(actor, objection.routed_to, objection.subject)
+    _may_handle(actor, objection.routed_to, objection.subject, subject_hash=objection.subject_hash)
     today = _today(today)
     errors: ErrorDict = {}
     reason = _text(errors, "reason", reason, _("请说明延期理由"))
@@ -517,7 +587,7 @@ def objection_decide(
     Exactly one of two concurrent deciders wins: the status UPDATE is conditional and the loser's
     transaction (and its record change) rolls back with a ValidationError.
     """
-    _may_handle(actor, objection.routed_to, objection.subject)
+    _may_handle(actor, objection.routed_to, objection.subject, subject_hash=objection.subject_hash)
     today = _today(today)
     errors: ErrorDict = {}
     if outcome not in DECISION_OUTCOMES:
@@ -548,7 +618,7 @@ def objection_decide(
 def objection_withdraw(
     *, actor: Any, objection: Objection, reason: str = "", today: datetime.date | None = None
 ) -> Objection:
-    acting_authorisation(user=actor, subject=objection.subject, today=_today(today))
+    acting_for(user=actor, subject=objection.subject, subject_hash=objection.subject_hash, today=_today(today))
     with transaction.atomic():
         result = _move(Objection, objection, sources=list(OBJECTION_PENDING_DECISION), target=ObjectionStatus.WITHDRAWN,
                        actor=actor, note=str(reason or "").strip(), fields={},
@@ -563,7 +633,7 @@ def objection_request_review(
 ) -> Objection:
     """Ask the provincial credit office for a review (复核) of a rejected or partly upheld objection."""
     today = _today(today)
-    acting_authorisation(user=actor, subject=objection.subject, today=today)
+    acting_for(user=actor, subject=objection.subject, subject_hash=objection.subject_hash, today=today)
     errors: ErrorDict = {}
     reasons = _text(errors, "reasons", reasons, _("请说明申请复核的理由"))
     raise_if_errors(errors)
@@ -650,7 +720,12 @@ def eligibility(record: CreditRecord, today: datetime.date | None = None) -> pol
     )  # fmt: skip
 
 
-def pledge_template(subject_name: str) -> str:
+def pledge_template(subject_name: str, *, personal: bool = False) -> str:
+    if personal:
+        return _(
+            "本人（%(name)s）郑重承诺：所提交的信用修复申请材料真实、准确、完整；失信行为已纠正，"
+            "相关法定义务已全部履行；如有虚假，自愿承担相应法律责任，并接受有关部门依法依规实施的惩戒。"
+        ) % {"name": subject_name}
     return _(
         "本单位（%(name)s）郑重承诺：所提交的信用修复申请材料真实、准确、完整；失信行为已纠正，"
         "相关法定义务已全部履行；如有虚假，自愿承担相应法律责任，并接受有关部门依法依规实施的惩戒。"
@@ -671,11 +746,9 @@ def repair_file(
 ) -> RepairRequest:
     """Apply for repair: refused unless the record is eligible today; needs the pledge and the evidence."""
     today = _today(today)
-    record = CreditRecord.objects.select_related("agency", "supplier").get(pk=record.pk)
-    if record.subject_kind != SubjectKind.AGENCY or record.agency is None:
-        raise ValidationError(_("本平台受理政府部门的信用修复申请"))
-    subject = record.agency
-    authorisation = acting_authorisation(user=actor, subject=subject, today=today)
+    record = CreditRecord.objects.select_related("agency", "supplier", "civil_servant", "person").get(pk=record.pk)
+    subject, subject_hash = record_subject(record)
+    authorisation = acting_for(user=actor, subject=subject, subject_hash=subject_hash, today=today)
     verdict = eligibility(record, today)
     errors: ErrorDict = {}
     if not verdict.eligible:
@@ -714,7 +787,8 @@ def repair_file(
         try:
             with transaction.atomic():
                 repair = RepairRequest.objects.create(
-                    number=_next_number("XF", today.year), record=record, subject=subject, handled_by=handled_by,
+                    number=_next_number("XF", today.year), record=record, subject=subject, subject_hash=subject_hash,
+                    handled_by=handled_by,
                     filed_by=actor, filed_by_name=actor_identity(actor)[1], agent_authorisation=authorisation,
                     corrective_actions=corrective_actions, obligations_performed=True, pledge_text=pledge_text,
                     pledge_confirmed=True, filed_on=today, eligible_from=verdict.eligible_from,
@@ -731,7 +805,8 @@ def repair_file(
         link = _link("remedies:repair_detail", repair.number)
         notify(
             recipients=users_with(DECIDE, handled_by),
-            title=_("信用修复申请 %(n)s：%(body)s，记录 %(r)s") % {"n": repair.number, "body": subject.name,
+            title=_("信用修复申请 %(n)s：%(body)s，记录 %(r)s") % {"n": repair.number,
+                                                             "body": repair.subject_display,
                                                              "r": record.number},
             body=_("请于%(due)s前办结（%(basis)s）。") % {"due": due.date.isoformat(), "basis": due.basis},
             link=link, category="remedies.deadline", email=True,
@@ -742,7 +817,7 @@ def repair_file(
 
 
 def repair_accept(*, actor: Any, repair: RepairRequest, today: datetime.date | None = None) -> RepairRequest:
-    _may_handle(actor, repair.handled_by, repair.subject)
+    _may_handle(actor, repair.handled_by, repair.subject, subject_hash=repair.subject_hash)
     today = _today(today)
     with transaction.atomic():
         result = _move(RepairRequest, repair, sources=[RepairStatus.SUBMITTED], target=RepairStatus.ACCEPTED,
@@ -764,7 +839,7 @@ def repair_decide(
 ) -> RepairRequest:
     """Approve (the record is repaired through `records.services.record_repair`, emitting `record.repaired`:
     publication and sharing end, measures are lifted by their subscribers) or refuse, with reasons."""
-    _may_handle(actor, repair.handled_by, repair.subject)
+    _may_handle(actor, repair.handled_by, repair.subject, subject_hash=repair.subject_hash)
     today = _today(today)
     errors: ErrorDict = {}
     reasons = _text(errors, "reasons", reasons, _("请说明决定理由"))
@@ -791,7 +866,7 @@ def repair_decide(
 
 
 def repair_withdraw(*, actor: Any, repair: RepairRequest, today: datetime.date | None = None) -> RepairRequest:
-    acting_authorisation(user=actor, subject=repair.subject, today=_today(today))
+    acting_for(user=actor, subject=repair.subject, subject_hash=repair.subject_hash, today=_today(today))
     with transaction.atomic():
         result = _move(RepairRequest, repair, sources=[RepairStatus.SUBMITTED, RepairStatus.ACCEPTED],
                        target=RepairStatus.WITHDRAWN, actor=actor, note="", fields={},

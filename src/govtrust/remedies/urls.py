@@ -6,6 +6,7 @@ app_name = "remedies"
 
 urlpatterns = [
     path("remedies/records/", views.my_records, name="my_records"),
+    path("remedies/mine/", views.mine, name="mine"),
     path("remedies/records/<str:number>/objection/", views.objection_new, name="objection_new"),
     path("remedies/records/<str:number>/repair/", views.repair_new, name="repair_new"),
     path("remedies/records/<str:number>/repair-notice/", views.repair_notice, name="repair_notice"),

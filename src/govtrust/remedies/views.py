@@ -20,9 +20,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from govtrust.accounts.models import User
+from govtrust.accounts.models import User, subject_hash_of
 from govtrust.core import periods
+from govtrust.core.audit import log_access
 from govtrust.records.models import CreditRecord, RecordStatus, SubjectKind
+from govtrust.records.policy import RecordClass
 from govtrust.registry.forms import apply_service_errors
 from govtrust.registry.models import Agency
 from govtrust.registry.permissions import has_grant
@@ -40,6 +42,7 @@ from govtrust.remedies.models import (
     records_under_objection,
 )
 
+DISCIPLINE = RecordClass.DISCIPLINE
 PAGE_SIZE = 30
 MY_RECORDS_MAX = 500
 
@@ -58,6 +61,17 @@ def _subject_record(request: HttpRequest, number: str) -> CreditRecord:
         subject_kind=SubjectKind.AGENCY,
         agency__in=bodies,
     )
+
+
+def _filable_record(request: HttpRequest, number: str) -> CreditRecord:
+    """A record about the user themself (civil servant or person, via SubjectAccount), or one of a body the user may
+    act for (with `remedies.file`); 404 otherwise."""
+    own = services.own_records(request.user).select_related("civil_servant", "person", "supplier").filter(number=number)
+    record = own.first()
+    if record is not None:
+        return record
+    _require(request, services.FILE)
+    return _subject_record(request, number)
 
 
 def _timeline(kind: str, pk: int) -> QuerySet[Transition]:
@@ -92,9 +106,70 @@ def my_records(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def mine(request: HttpRequest) -> HttpResponse:
+    """我的信用记录: the records about the logged-in civil servant or person (through their verified identity link),
+    with objection and repair status. Reading them is a read of personal data: one AccessLog row."""
+    user: Any = request.user
+    own = subject_hash_of(user) or ""
+    linked = bool(own)
+    records = list(
+        services.own_records(user)
+        .exclude(status=RecordStatus.REVOKED)
+        .select_related("civil_servant", "person", "supplier")
+        .order_by("-decision_date", "-pk")[:MY_RECORDS_MAX]
+    )
+    if linked:
+        log_access(
+            actor=user, subject_type="accounts.subjectaccount", subject_id=str(user.pk), subject_repr=str(user),
+            purpose=_("本人查看本人的信用记录（异议、信用修复）"), detail={"records": [r.number for r in records]},
+        )  # fmt: skip
+    ids = [r.pk for r in records]
+    open_ids = records_under_objection(ids)
+    open_repairs = set(RepairRequest.objects.open().filter(record_id__in=ids).values_list("record_id", flat=True))
+    today = timezone.localdate()
+    bars = services.repair_bars()
+    rows = [
+        {
+            "record": record,
+            "under_objection": record.pk in open_ids,
+            "eligibility": policy.repair_eligibility(
+                record_class=record.record_class,
+                severity=record.severity,
+                sub_type=record.sub_type,
+                status=record.status,
+                is_dishonesty=record.is_dishonesty,
+                covered=record.covered_by_id is not None,
+                publicity_start=record.publicity_start,
+                publicity_min_end=record.publicity_min_end,
+                today=today,
+                bars=bars,
+                open_request=record.pk in open_repairs,
+            ),  # fmt: skip
+        }
+        for record in records
+    ]
+    # By the person's hash, not by record: a case stays listed after it revoked its record.
+    objections = Objection.objects.none()
+    repairs = RepairRequest.objects.none()
+    if own:
+        objections = Objection.objects.filter(subject_hash=own).select_related("record", "routed_to")
+        repairs = RepairRequest.objects.filter(subject_hash=own).select_related("record", "handled_by")
+    return render(
+        request,
+        "remedies/mine.html",
+        {
+            "linked": linked,
+            "rows": rows,
+            "objections": objections.order_by("-filed_on", "-pk")[:50],
+            "repairs": repairs.order_by("-filed_on", "-pk")[:50],
+            "has_discipline": any(r.record_class == DISCIPLINE for r in records),
+        },
+    )
+
+
+@login_required
 def objection_new(request: HttpRequest, number: str) -> HttpResponse:
-    _require(request, services.FILE)
-    record = _subject_record(request, number)
+    record = _filable_record(request, number)
     form = forms.ObjectionForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -108,15 +183,19 @@ def objection_new(request: HttpRequest, number: str) -> HttpResponse:
         else:
             messages.success(request, _("异议已提交，记录已标注“异议处理中”。"))
             return redirect("remedies:objection_detail", number=objection.number)
-    return render(request, "remedies/objection_new.html", {"form": form, "record": record})
+    return render(
+        request,
+        "remedies/objection_new.html",
+        {"form": form, "record": record, "discipline": record.record_class == DISCIPLINE},
+    )
 
 
 @login_required
 def repair_new(request: HttpRequest, number: str) -> HttpResponse:
-    _require(request, services.FILE)
-    record = _subject_record(request, number)
+    record = _filable_record(request, number)
     verdict = services.eligibility(record)
-    initial = {"pledge_text": services.pledge_template(record.agency.name if record.agency else "")}
+    personal = record.subject_kind != SubjectKind.AGENCY
+    initial = {"pledge_text": services.pledge_template(record.subject_name, personal=personal)}
     form = forms.RepairForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -156,12 +235,8 @@ def _objection(request: HttpRequest, number: str) -> Objection:
 
 
 def _objection_abilities(user: Any, o: Objection) -> dict[str, bool]:
-    handler = services.can_handle(user, o.routed_to, o.subject)
-    try:
-        services.acting_authorisation(user=user, subject=o.subject, today=timezone.localdate())
-        subject_side = True
-    except PermissionDenied:
-        subject_side = False
+    handler = services.can_handle(user, o.routed_to, o.subject, subject_hash=o.subject_hash)
+    subject_side = services.may_act_for(user, o)
     reviewer = o.status == ObjectionStatus.REVIEW_REQUESTED
     if reviewer:
         try:
@@ -187,6 +262,7 @@ def objection_detail(request: HttpRequest, number: str) -> HttpResponse:
         "attachments": o.attachments.all(),
         "timeline": _timeline(Transition.Kind.OBJECTION, o.pk),
         "can": _objection_abilities(request.user, o),
+        "discipline": o.record.record_class == DISCIPLINE,
         "today": timezone.localdate(),
         "extend_form": forms.ExtendForm(),
         "decide_form": forms.DecideForm(),
@@ -266,12 +342,8 @@ def _repair(request: HttpRequest, number: str) -> RepairRequest:
 @login_required
 def repair_detail(request: HttpRequest, number: str) -> HttpResponse:
     r = _repair(request, number)
-    handler = services.can_handle(request.user, r.handled_by, r.subject)
-    try:
-        services.acting_authorisation(user=request.user, subject=r.subject, today=timezone.localdate())
-        subject_side = True
-    except PermissionDenied:
-        subject_side = False
+    handler = services.can_handle(request.user, r.handled_by, r.subject, subject_hash=r.subject_hash)
+    subject_side = services.may_act_for(request.user, r)
     can = {
         "accept": handler and r.status == RepairStatus.SUBMITTED,
         "decide": handler and r.status == RepairStatus.ACCEPTED,
