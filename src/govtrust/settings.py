@@ -65,6 +65,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "govtrust.core.middleware.ServerTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "govtrust.core.middleware.RequestIdMiddleware",
@@ -238,6 +239,10 @@ GOVTRUST_SM2_SIGNER_ID = os.environ.get("GOVTRUST_SM2_SIGNER_ID", "1234567812345
 # Public keys (x||y hex, comma-separated) whose audit checkpoints `govtrust audit verify` accepts:
 # pins the key and keeps retired keys valid after a rotation. Empty: the current key only.
 GOVTRUST_AUDIT_TRUSTED_KEYS = [k for k in os.environ.get("GOVTRUST_AUDIT_TRUSTED_KEYS", "").split(",") if k.strip()]
+
+# --- Public portal (disclosure) --------------------------------------------------------------
+# Seconds the home, region and statistics aggregates stay cached (per day); 0 turns the cache off.
+GOVTRUST_PORTAL_STATS_CACHE_SECONDS = envint("GOVTRUST_PORTAL_STATS_CACHE_SECONDS", 0 if TESTING else 300)
 
 # --- Credit reports (disclosure) -------------------------------------------------------------
 # A TrueType CJK font that ReportLab embeds (subsetted) in every report; .ttc files need the face index.

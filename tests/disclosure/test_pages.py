@@ -128,3 +128,18 @@ def test_a_body_in_another_province_still_has_a_page(client: Client, world: Worl
     html = get(client, reverse("portal:body", kwargs={"uscc": agency.uscc}))
     assert "南京市玄武区档案馆" in html and "没有公开的记录" in html
     assert SYSTEM is not None
+
+
+def test_a_body_page_pages_through_its_records_newest_first_with_the_full_count(client: Client, world: World) -> None:
+    # The page is read in two steps (ids from the index, then rows by id): order, count and pages must still agree.
+    made = [make(world.cast, f"PG{i:02d}", decision_date=recent(60 + i)) for i in range(23)]
+    url = reverse("portal:body", kwargs={"uscc": world.cast.xw_edu.uscc})
+    first, second = get(client, url), get(client, url, page="2")
+    shown = sorted([world.penalty, world.corrected, *made], key=lambda r: (r.decision_date, r.pk), reverse=True)
+    assert '<dd class="record-total">25</dd>' in first
+    positions = [first.find(r.number) for r in shown[:20]]
+    assert -1 not in positions and positions == sorted(positions)
+    assert all(r.number not in first for r in shown[20:])
+    assert all(r.number in second for r in shown[20:]) and all(r.number not in second for r in shown[:20])
+    for record in world.hidden.values():
+        assert record.number not in first and record.number not in second

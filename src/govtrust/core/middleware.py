@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 
@@ -7,6 +8,25 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from govtrust.core.context import reset_request_id, set_request_id
+
+
+class ServerTimingMiddleware:
+    """`Server-Timing: app;dur=<ms>` on every response: the time Django spent on the request, middleware included.
+
+    Outermost in MIDDLEWARE, so it covers everything but the WSGI server itself. Browsers' developer tools show
+    it, the portal benchmark reads it (server-side percentiles without the client's queueing), and an operator
+    can log it at the proxy. The duration of a public page says nothing its response time did not already say.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        response = self.get_response(request)
+        # A streamed response (CSV download) is still being produced: this is the time to its first byte.
+        response["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.2f}"
+        return response
 
 
 class RequestIdMiddleware:

@@ -138,11 +138,13 @@ class CreditRecord(ConcurrentTransitionMixin, models.Model):
     number = models.CharField(_("记录编号"), max_length=20, unique=True, editable=False)
     # --- subject: exactly one of the four, and subject_kind says which (DB check constraint) ---
     subject_kind = models.CharField(_("主体类型"), max_length=20, choices=SubjectKind.choices)
+    # Indexed by `creditrecord_agency_public` in Meta, whose prefix serves every look-up by body.
     agency = models.ForeignKey(
         Agency,
         verbose_name=_("政府部门"),
         null=True,
         blank=True,
+        db_index=False,
         on_delete=models.PROTECT,
         related_name="credit_records",
     )
@@ -280,6 +282,23 @@ class CreditRecord(ConcurrentTransitionMixin, models.Model):
         # with each one's query is in docs/records.md, "Indexes"). The partial unique index on `natural_key`
         # above also serves the current-record look-ups (they exclude revoked records, as its condition does).
         indexes = [
+            # A body's published records (its public page, the search results' counts) from the index alone: it
+            # holds every column `published()` tests and the list's order. Equality on body and status plus the
+            # range on publicity_start also makes SQLite's planner (no statistics) prefer it to status_start.
+            models.Index(
+                fields=[
+                    "agency",
+                    "status",
+                    "publicity_start",
+                    "publicity_max_end",
+                    "decision_date",
+                    "record_class",
+                    "publish",
+                    "covered_by",
+                    "subject_kind",
+                ],
+                name="creditrecord_agency_public",
+            ),
             models.Index(fields=["status", "publicity_start"], name="creditrecord_status_start"),
             models.Index(fields=["status", "publicity_max_end"], name="creditrecord_status_max_end"),
             models.Index(fields=["supplier", "decision_date"], name="creditrecord_supplier_date"),
