@@ -34,7 +34,7 @@ from govtrust.registry.permissions import has_grant
 
 
 def register_navigation() -> None:
-    from govtrust.core.navigation import MenuItem, register_menu_item
+    from govtrust.core.navigation import SYSTEM, MenuItem, register_menu_item
 
     group = ("personnel", gettext_lazy("信用查询"))
     register_menu_item(
@@ -49,7 +49,7 @@ def register_navigation() -> None:
     register_menu_item(MenuItem(gettext_lazy("查询我的记录"), "queries:my_queries", order=90))
     register_menu_item(
         MenuItem(
-            gettext_lazy("本人身份关联"), "queries:subject_accounts", action=services.USER_MANAGE, order=91, group=None
+            gettext_lazy("本人身份关联"), "queries:subject_accounts", action=services.USER_MANAGE, order=91, group=SYSTEM
         )
     )
 
