@@ -49,7 +49,11 @@ def register_navigation() -> None:
     register_menu_item(MenuItem(gettext_lazy("查询我的记录"), "queries:my_queries", order=90))
     register_menu_item(
         MenuItem(
-            gettext_lazy("本人身份关联"), "queries:subject_accounts", action=services.USER_MANAGE, order=91, group=SYSTEM
+            gettext_lazy("本人身份关联"),
+            "queries:subject_accounts",
+            action=services.USER_MANAGE,
+            order=91,
+            group=SYSTEM,
         )
     )
 
