@@ -20,6 +20,7 @@ import atexit
 import datetime
 import http.client
 import math
+import re
 import os
 import random
 import signal
@@ -262,7 +263,8 @@ def drive(port: int, mix: list[tuple[str, str]], threads: int) -> tuple[list[tup
                         raise
             client_ms = (time.perf_counter() - started) * 1000
             timing = response.getheader("Server-Timing") or ""
-            server_ms = float(timing.split("dur=")[1]) if "dur=" in timing else math.nan
+            total = re.search(r"\bapp;dur=([0-9.]+)", timing)
+            server_ms = float(total.group(1)) if total else math.nan
             results[i] = (kind, response.status, server_ms, client_ms)
         conn.close()
 

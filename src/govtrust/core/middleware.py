@@ -25,7 +25,10 @@ class ServerTimingMiddleware:
         started = time.perf_counter()
         response = self.get_response(request)
         # A streamed response (CSV download) is still being produced: this is the time to its first byte.
-        response["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.2f}"
+        total = f"app;dur={(time.perf_counter() - started) * 1000:.2f}"
+        # A view may have reported its own parts (screening: match, record): keep them, the total goes last.
+        own = response.get("Server-Timing")
+        response["Server-Timing"] = f"{own}, {total}" if own else total
         return response
 
 
