@@ -20,9 +20,9 @@ import atexit
 import datetime
 import http.client
 import math
-import re
 import os
 import random
+import re
 import signal
 import socket
 import statistics
