@@ -46,6 +46,7 @@ ACTIONS: dict[str, StrPromise] = {
     "honours.check": _("评优评先资格核查（政府部门、公务员）"),
     "screening.view": _("查看自动比对记录、拦截统计（招标投标监督）"),
     "screening.review": _("人工复核比对结果（改判并说明理由）"),
+    "pledge.manage": _("登记和核查投标人信用承诺（履行、违诺、撤回）"),
 }
 
 # API scope → what a machine caller may call with a token carrying it.

@@ -18,3 +18,6 @@ class ScreeningConfig(AppConfig):
         register_menu_item(
             MenuItem(_("人工复核队列"), "screening:queue", action="screening.view", order=61, group=group)
         )
+        register_menu_item(
+            MenuItem(_("投标人信用承诺"), "screening:pledges", action="pledge.manage", order=62, group=group)
+        )

@@ -192,3 +192,84 @@ class IndexSnapshot(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class PledgeStatus(models.TextChoices):
+    PLEDGED = "pledged", _("已承诺")
+    FULFILLED = "fulfilled", _("已履行")
+    BREACHED = "breached", _("违反承诺")
+    WITHDRAWN = "withdrawn", _("已撤回")
+
+
+class PledgeKindChoice(models.TextChoices):
+    # Same codes as screening.pledge_policy.KINDS (the basis of each lives there).
+    BID = "bid", _("投标信用承诺")
+    REPAIR = "repair", _("信用修复信用承诺")
+    OTHER = "other", _("其他信用承诺")
+
+
+class PledgeQuerySet(models.QuerySet["Pledge"]):
+    def visible_to(self, user: Any, action: str = "pledge.manage") -> PledgeQuerySet:
+        """Pledges of the bidders in the user's area (by the pledge's region), as Enterprise.visible_to does;
+        a pledge without a region only with scope "all"."""
+        if not getattr(user, "is_authenticated", False) or not hasattr(user, "data_scope"):
+            return self.none()
+        scope = user.data_scope(action)
+        if scope == "all":
+            return self.all()
+        agency = getattr(user, "agency", None)
+        if agency is None or scope not in ("unit_and_below", "unit"):
+            return self.none()
+        if scope == "unit":
+            return self.filter(region=agency.region)
+        return self.filter(**{f"region__{agency.region.ancestor_field()}": agency.region.code})
+
+
+class Pledge(models.Model):
+    """A bidder's credit pledge (信用承诺) and whether it was kept: pledged → fulfilled / breached / withdrawn.
+
+    The subject is kept as given (USCC and name, as the bidder signed) and linked to the registry's
+    Enterprise when one with that USCC exists. Transitions are conditional updates on `status`
+    (services in screening.pledge_services), so two officers cannot both decide the same pledge.
+    """
+
+    number = models.CharField(_("承诺编号"), max_length=30, unique=True)
+    enterprise = models.ForeignKey(
+        "registry.Enterprise", verbose_name=_("企业"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="pledges",
+    )  # fmt: skip
+    uscc = models.CharField(_("统一社会信用代码"), max_length=18, db_index=True)
+    name = models.CharField(_("承诺主体名称"), max_length=200)
+    region = models.ForeignKey(
+        "core.Region", verbose_name=_("行政区划"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    kind = models.CharField(_("承诺类型"), max_length=10, choices=PledgeKindChoice.choices)
+    platform = models.CharField(_("交易平台"), max_length=100, blank=True)
+    tender_ref = models.CharField(_("项目编号／标段"), max_length=100, blank=True)
+    text = models.TextField(_("承诺内容"))
+    pledged_on = models.DateField(_("承诺日期"))
+    due_on = models.DateField(_("履行核查日期"), db_index=True)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=PledgeStatus.choices, default=PledgeStatus.PLEDGED, db_index=True
+    )
+    outcome_note = models.TextField(_("核查说明／违诺原因"), blank=True)
+    evidence_ref = models.CharField(_("证据材料编号"), max_length=200, blank=True)
+    decided_by = models.CharField(_("核查人"), max_length=150, blank=True)
+    decided_at = models.DateTimeField(_("核查时间"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        "accounts.User", verbose_name=_("登记人"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    overdue_notified_at = models.DateTimeField(_("逾期提醒时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    objects = PledgeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-pledged_on", "-pk"]
+        verbose_name = _("信用承诺")
+        verbose_name_plural = _("信用承诺")
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.name}"

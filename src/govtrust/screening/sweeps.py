@@ -18,3 +18,11 @@ def rebuild_index(run_date: datetime.date) -> dict[str, object]:
         return {"snapshot": newest.name if newest else "", "rebuilt": False}
     snapshot = snapshot_build()
     return {"snapshot": snapshot.name, "rebuilt": True, "entries": snapshot.entries, "changed": changed}
+
+
+@sweep_step("screening.pledges_overdue", order=810)
+def flag_overdue_pledges(run_date: datetime.date) -> dict[str, object]:
+    """Remind officers of credit pledges past their fulfilment-check date (once per pledge)."""
+    from govtrust.screening.pledge_services import pledges_flag_overdue
+
+    return {"flagged": pledges_flag_overdue(run_date=run_date)}
