@@ -26,6 +26,17 @@ ROWS = 12_000
 SRC = Path(__file__).resolve().parents[2] / "src"
 
 
+def _cmdlines() -> list[str]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                found.append((entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"))
+            except OSError:
+                continue
+    return found
+
+
 def cli(path: Path, supplier: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
     command = ["govtrust.cli", "ingest", str(path), "--kind", "records.penalty_legal_person", "--supplier", supplier]
     return subprocess.Popen([sys.executable, "-m", *command], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -61,6 +72,11 @@ def test_a_killed_record_import_resumes_from_its_typed_staging_and_publishes_eac
         time.sleep(0.01)
     process.send_signal(signal.SIGKILL)
     process.wait()
+    # Its validating child (core.ingest.parallel) notices and ends too: no orphan keeps running.
+    deadline = time.monotonic() + 10
+    while any(str(path) in cmdline for cmdline in _cmdlines()):
+        assert time.monotonic() < deadline, "the killed import's child process is still running"
+        time.sleep(0.1)
 
     batch = ImportBatch.objects.get()
     assert batch.status == ImportBatch.Status.STAGING, "killed too late: make the file bigger"

@@ -15,6 +15,7 @@ test's, or a service's) and the database is not an in-memory SQLite one; otherwi
 from __future__ import annotations
 
 import multiprocessing
+import os
 import queue
 import traceback
 from collections.abc import Iterable, Iterator
@@ -148,9 +149,17 @@ def _child_main(kind: ImportKind, tasks: Any, results: Any) -> None:
         wrapper = connections[alias]
         _INHERITED.append(wrapper.connection)
         wrapper.connection = None  # the next query opens the child's own connection
+    parent = os.getppid()
     try:
         while True:
-            rows = tasks.get()
+            try:
+                rows = tasks.get(timeout=1.0)
+            except queue.Empty:
+                # The importing process was killed: nothing more will come (this process holds the queue's write
+                # end too, so it would never see end-of-file). Stop instead of lingering as an orphan.
+                if os.getppid() != parent:
+                    break
+                continue
             if rows is None:
                 break
             try:
