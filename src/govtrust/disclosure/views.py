@@ -20,8 +20,8 @@ from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncMonth
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -114,6 +114,9 @@ def _record_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "body_url": body_url(r["agency__uscc"]) if r["agency__uscc"] else "",
             "class_label": classes.get(r["record_class"], r["record_class"]),
             "severity_label": severities.get(r["severity"], r["severity"]),
+            # ISO dates are the table's Y-m-d: no `|date` filter (Django's formatter) twice per row.
+            "decision_day": r["decision_date"].isoformat() if r["decision_date"] else "",
+            "max_end_day": r["publicity_max_end"].isoformat() if r["publicity_max_end"] else "",
             "under_objection": r["pk"] in under,
         }
         for r in records
