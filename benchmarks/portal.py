@@ -4,7 +4,7 @@
 Request mix (fixed seed, fixed count): 50% searches (`/search/?q=` with 2–4-character name substrings, full USCCs
 and USCC prefixes), 40% body pages (`/bodies/<uscc>/`, uniform over all bodies), 10% record pages
 (`/records/<number>/`). The portal runs under `gunicorn govtrust.wsgi` (2 workers, this machine's 2 cores), caches
-off, database connections as the environment says (`GOVTRUST_CONN_MAX_AGE`, default 0: one per request); a
+off, database connections as the environment says (`GOVTRUST_CONN_MAX_AGE`, default 60 s: persistent); a
 bounded load generator (threads with http.client keep-alive connections) sends every request once. Server-side time
 is the `Server-Timing: app;dur=` header (core.middleware.ServerTimingMiddleware). Baseline in the same run: the
 same settings and middleware, one view returning a constant (`benchmarks/_portal_baseline.py`), the same paths and

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 from typing import Any
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
@@ -19,7 +20,9 @@ from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncMonth
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -31,7 +34,7 @@ from govtrust.disclosure.portal_forms import ErrorReportForm
 from govtrust.disclosure.portal_search import fuzzy_bodies, search_bodies, suggest
 from govtrust.disclosure.services import RateLimited, error_report_submit
 from govtrust.records.models import CreditRecord
-from govtrust.records.policy import DISHONESTY_CLASSES, RecordClass
+from govtrust.records.policy import DISHONESTY_CLASSES, RecordClass, Severity
 from govtrust.registry.models import Agency, AgencyStatus
 from govtrust.registry.search import region_children
 
@@ -71,30 +74,58 @@ def _cities() -> list[tuple[str, str]]:
     return list(Region.objects.filter(level=2).order_by("code").values_list("code", "name"))
 
 
-def _record_rows(records: list[CreditRecord]) -> list[dict[str, Any]]:
-    """Page rows for the list tables, with the 异议处理中 label."""
+LIST_FIELDS = (
+    "pk",
+    "number",
+    "record_class",
+    "sub_type",
+    "severity",
+    "document_number",
+    "authority_name",
+    "decision_date",
+    "publicity_max_end",
+    "agency__name",
+    "agency__uscc",
+    "agency__region__name",
+)
+
+
+def _path_maker(name: str) -> Any:
+    """`value → reverse(name, args=[value])` with one `reverse()` per page instead of one per row (a list page
+    links every row's record and body: `reverse` was the largest single cost of rendering the table)."""
+    marker = "PORTALARG0"
+    head, _marker, tail = reverse(name, args=[marker]).partition(marker)
+    return lambda value: f"{head}{quote(str(value), safe=RFC3986_SUBDELIMS + '~:@')}{tail}"
+
+
+def _record_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Page rows for the list tables (`.values(*LIST_FIELDS)` dicts: no model instances for a read-only table),
+    with their links, labels and the 异议处理中 label computed here rather than per row in the template."""
     from govtrust.remedies.models import records_under_objection
 
-    under = records_under_objection([r.pk for r in records])
-    return [{"record": r, "under_objection": r.pk in under} for r in records]
+    under = records_under_objection([r["pk"] for r in records])
+    record_url, body_url = _path_maker("portal:record"), _path_maker("portal:body")
+    classes = {code: str(label) for code, label in RecordClass.choices}
+    severities = {code: str(label) for code, label in Severity.choices}
+    return [
+        {
+            **r,
+            "url": record_url(r["number"]),
+            "body_url": body_url(r["agency__uscc"]) if r["agency__uscc"] else "",
+            "class_label": classes.get(r["record_class"], r["record_class"]),
+            "severity_label": severities.get(r["severity"], r["severity"]),
+            # ISO dates are the table's Y-m-d: no `|date` filter (Django's formatter) twice per row.
+            "decision_day": r["decision_date"].isoformat() if r["decision_date"] else "",
+            "max_end_day": r["publicity_max_end"].isoformat() if r["publicity_max_end"] else "",
+            "under_objection": r["pk"] in under,
+        }
+        for r in records
+    ]
 
 
-def _list_qs(qs: QuerySet[CreditRecord]) -> QuerySet[CreditRecord]:
-    # `status` too: the FSM mixin reads it when a row is loaded, a query per row if it were deferred.
-    return qs.select_related("agency__region").only(
-        "number",
-        "status",
-        "record_class",
-        "sub_type",
-        "severity",
-        "document_number",
-        "authority_name",
-        "decision_date",
-        "publicity_max_end",
-        "agency__name",
-        "agency__uscc",
-        "agency__region__name",
-    )
+def _list_qs(qs: QuerySet[CreditRecord]) -> Any:
+    """The list tables' columns as dicts (`.values`), body and region joined."""
+    return qs.values(*LIST_FIELDS)
 
 
 def _page_by_ids(request: HttpRequest, qs: QuerySet[CreditRecord]) -> Any:
@@ -108,7 +139,7 @@ def _page_by_ids(request: HttpRequest, qs: QuerySet[CreditRecord]) -> Any:
     """
     page = _paginate(request, qs.values_list("pk", flat=True))
     ids = list(page.object_list)
-    found = _list_qs(CreditRecord.objects.filter(pk__in=ids)).in_bulk(ids)
+    found = {r["pk"]: r for r in _list_qs(CreditRecord.objects.filter(pk__in=ids))}
     page.object_list = [found[pk] for pk in ids if pk in found]
     return page
 
@@ -165,10 +196,16 @@ def search(request: HttpRequest) -> HttpResponse:
         "query": query,
         "region_code": region_code,
         "result": result,
-        "rows": [(a, counts.get(a.pk, 0)) for a in result.rows],
-        "fuzzy": [(s.agency, counts.get(s.agency.pk, 0)) for s in fuzzy],
+        "rows": _body_rows(result.rows, counts),
+        "fuzzy": _body_rows([s.agency for s in fuzzy], counts),
     }
     return render(request, "disclosure/search.html", context)
+
+
+def _body_rows(agencies: list[Agency], counts: dict[int, int]) -> list[tuple[Agency, int, str]]:
+    """(body, published records, its page's URL) for `_body_table.html`."""
+    body_url = _path_maker("portal:body")
+    return [(a, counts.get(a.pk, 0), body_url(a.uscc)) for a in agencies]
 
 
 def _published_counts(agency_ids: list[int]) -> dict[int, int]:
@@ -357,7 +394,7 @@ def regions(request: HttpRequest, code: str = "") -> HttpResponse:
         ),
         "children": [(node, record_counts.get(node.region.code, 0)) for node in children],
         "result": result,
-        "rows": [(a, counts.get(a.pk, 0)) for a in result.rows],
+        "rows": _body_rows(result.rows, counts),
         "query": (request.GET.get("q") or "")[:60],
     }
     return render(request, "disclosure/regions.html", context)
