@@ -69,7 +69,7 @@ def test_hostile_strings_are_escaped_on_the_pages(world):  # type: ignore[no-unt
 
 
 def test_an_oversized_upload_is_refused_with_a_clear_message_and_nothing_is_stored(world, settings):  # type: ignore[no-untyped-def]
-    settings.GOVTRUST_REMEDIES_MAX_UPLOAD_BYTES = 1024
+    settings.GOVTRUST_EVIDENCE_MAX_BYTES = 1024
     response = file_via_page(world, pdf("大文件.pdf", PDF + b"0" * 2000))
     html = response.content.decode()
     assert response.status_code == 200 and "文件“大文件.pdf”过大" in html and "不能超过 1.0\xa0KB" in html

@@ -7,9 +7,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from govtrust.core.uploads import ALLOWED
 from govtrust.records.policy import Severity
 from govtrust.remedies.models import ObjectionStatus, RecordAction
-from govtrust.remedies.uploads import ALLOWED
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 ACCEPT = ",".join(f".{ext}" for ext in ALLOWED)
@@ -20,7 +20,7 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class MultipleFileField(forms.FileField):
-    """Several files in one input; type and size are checked by `remedies.uploads` in the service."""
+    """Several files in one input; type and size are checked by `core.uploads` in the service."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ACCEPT}))

@@ -359,7 +359,7 @@ class RepairRequest(CaseSubjectMixin, models.Model):
 
 class Attachment(models.Model):
     """A file attached to an objection or a repair request. Stored under a generated name; the uploaded name is
-    kept only for display. Type and size are checked by `remedies.uploads` before anything is written."""
+    kept only for display. Type and size are checked by `core.uploads` before anything is written."""
 
     class Purpose(models.TextChoices):
         EVIDENCE = "evidence", _("证明材料")

@@ -37,6 +37,7 @@ from govtrust.core.audit import actor_identity, log_change, model_snapshot
 from govtrust.core.errors import ErrorDict, add_error, raise_if_errors
 from govtrust.core.models import Region
 from govtrust.core.notifications import notify
+from govtrust.core.uploads import CheckedFile, check_uploads
 from govtrust.records import services as record_services
 from govtrust.records.models import CreditRecord, RecordStatus, SubjectKind
 from govtrust.registry.models import Agency
@@ -54,7 +55,6 @@ from govtrust.remedies.models import (
     RuleValues,
     Transition,
 )
-from govtrust.remedies.uploads import CheckedFile, check_uploads
 
 FILE = "remedies.file"
 DECIDE = "remedies.decide"

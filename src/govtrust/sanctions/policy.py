@@ -387,30 +387,3 @@ def timeliness(*, due: datetime.date, done_on: datetime.date | None, today: date
     if done_on is not None:
         return Timeliness.DONE_ON_TIME if done_on <= due else Timeliness.DONE_LATE
     return Timeliness.OPEN_OVERDUE if today > due else Timeliness.OPEN_ON_TIME
-
-
-# --- evidence files -------------------------------------------------------------------------------------------------
-EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
-EVIDENCE_MAX_FILES = 10
-# Extension → the signature its first bytes must carry: a renamed executable is refused.
-EVIDENCE_TYPES: dict[str, tuple[bytes, ...]] = {
-    ".pdf": (b"%PDF-",),
-    ".jpg": (b"\xff\xd8\xff",),
-    ".jpeg": (b"\xff\xd8\xff",),
-    ".png": (b"\x89PNG\r\n\x1a\n",),
-    ".ofd": (b"PK\x03\x04",),  # OFD (GB/T 33190) is a zip package
-}
-
-
-def check_evidence_file(name: str, size: int, head: bytes) -> str:
-    """'' when the file may be kept, else the reason (Chinese)."""
-    suffix = Path(name or "").suffix.lower()
-    if suffix not in EVIDENCE_TYPES:
-        return gettext("只接受PDF、OFD、JPG、PNG文件")
-    if size <= 0:
-        return gettext("文件为空")
-    if size > EVIDENCE_MAX_BYTES:
-        return gettext("文件不能超过%(mb)dMB") % {"mb": EVIDENCE_MAX_BYTES // (1024 * 1024)}
-    if not any(head.startswith(sig) for sig in EVIDENCE_TYPES[suffix]):
-        return gettext("文件内容与扩展名不符")
-    return ""

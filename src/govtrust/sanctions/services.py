@@ -11,7 +11,6 @@ measure a `Referral` → the record's later events (repaired, revoked, expired, 
 from __future__ import annotations
 
 import datetime
-import hashlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -25,6 +24,7 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from govtrust.core.audit import actor_identity, log_change, model_snapshot
 from govtrust.core.notifications import notify
 from govtrust.core.periods import add_period
+from govtrust.core.uploads import CheckedFile, check_uploads
 from govtrust.records.models import CreditRecord, RecordStatus, SubjectKind
 from govtrust.records.policy import DISHONESTY_CLASSES, POSITIVE_CLASSES
 from govtrust.registry.models import Agency
@@ -525,19 +525,14 @@ def order_submit_evidence(
     """The body submits its rectification and the evidence files (PDF/OFD/JPG/PNG, size-limited)."""
     errors: dict[str, str] = {}
     note = _text(note, "note", _("整改情况"), errors)
+    checked: list[CheckedFile] = []
     if not files:
         errors["files"] = _("请上传整改证明材料")
-    elif len(files) > policy.EVIDENCE_MAX_FILES:
-        errors["files"] = _("一次最多上传%(n)d个文件") % {"n": policy.EVIDENCE_MAX_FILES}
     else:
-        for upload in files:
-            upload.seek(0)
-            head = upload.read(16)
-            upload.seek(0)
-            problem = policy.check_evidence_file(upload.name, upload.size, head)
-            if problem:
-                errors["files"] = f"{str(upload.name)[:100]}：{problem}"
-                break
+        try:
+            checked = check_uploads(files)
+        except ValidationError as error:
+            errors["files"] = "；".join(error.messages)
     _errors(errors)
     with transaction.atomic():
         order = RectificationOrder.objects.select_related("case", "agency").get(pk=order.pk)
@@ -549,23 +544,18 @@ def order_submit_evidence(
         order.rounds += 1
         _save(order)
         names = []
-        for upload in files:
-            digest = hashlib.sha256()
-            for chunk in upload.chunks():
-                digest.update(chunk)
-            upload.seek(0)
-            name = str(upload.name).replace("\x00", "")[-200:]
+        for item in checked:
             evidence = RectificationEvidence(
                 order=order,
                 round=order.rounds,
-                original_name=name,
-                size=upload.size,
-                sha256=digest.hexdigest(),
+                original_name=item.name,
+                size=item.size,
+                sha256=item.sha256,
                 uploaded_by_name=_name(actor),
             )
-            evidence.file.save("evidence", upload, save=False)
+            evidence.file.save("evidence", item.upload, save=False)
             evidence.save()
-            names.append(f"{name} ({evidence.sha256[:12]})")
+            names.append(f"{item.name} ({item.sha256[:12]})")
         _step(
             case=order.case,
             order=order,

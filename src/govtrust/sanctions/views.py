@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from govtrust.core import uploads
 from govtrust.core.exports import write_xlsx, xlsx_response
 from govtrust.core.masking import mask_name
 from govtrust.core.validators import normalise_code
@@ -265,8 +266,8 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
         "review_form": ReviewForm(),
         "evidence": order.evidence.all(),
         "timeline": order.timeline.all(),
-        "max_mb": policy.EVIDENCE_MAX_BYTES // (1024 * 1024),
-        "max_files": policy.EVIDENCE_MAX_FILES,
+        "max_mb": uploads.max_bytes() // (1024 * 1024),
+        "max_files": uploads.MAX_FILES,
     }
     return render(request, "sanctions/order_detail.html", context)
 

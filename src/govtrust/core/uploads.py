@@ -1,4 +1,5 @@
-"""Checks on uploaded attachments: size, count, and type by content (magic bytes), not by the name or the browser.
+"""Checks on uploaded evidence files (objections, repair requests, rectification evidence): size, count, and type
+by content (magic bytes), not by the name or the browser.
 
 Only documents a government body plausibly submits as evidence are accepted: PDF, OFD (the national e-document
 format, a ZIP container), JPEG and PNG. The file is stored under a generated name; the uploaded name is kept
@@ -31,7 +32,7 @@ ALLOWED: dict[str, tuple[str, tuple[bytes, ...]]] = {
 
 
 def max_bytes() -> int:
-    return int(getattr(settings, "GOVTRUST_REMEDIES_MAX_UPLOAD_BYTES", MAX_BYTES_DEFAULT))
+    return int(getattr(settings, "GOVTRUST_EVIDENCE_MAX_BYTES", MAX_BYTES_DEFAULT))
 
 
 @dataclass(frozen=True)
