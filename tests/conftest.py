@@ -57,6 +57,16 @@ def _fresh_calendar_cache():
 
 
 @pytest.fixture(autouse=True)
+def _no_rate_leases():
+    """API rate-limit leases live in the process: a rolled-back test's client id comes back in the next test."""
+    from govtrust.accounts.ratelimit import rate_leases_forget
+
+    rate_leases_forget()
+    yield
+    rate_leases_forget()
+
+
+@pytest.fixture(autouse=True)
 def _private_var_dir(settings, tmp_path):  # type: ignore[no-untyped-def]
     """Keys and audit checkpoint files go to a per-test folder, never to the developer's var/."""
     settings.VAR_DIR = tmp_path

@@ -125,3 +125,56 @@ def test_four_processes_of_three_threads_cannot_take_more_tokens_than_the_bucket
         assert all(p.returncode == 0 for p in procs), [err for _out, err in outputs]
         counts = [int(out.strip().splitlines()[-1]) for out, _err in outputs]
     assert sum(counts) == 12, counts
+
+
+# --- leases (the API clients' path) -------------------------------------------------------------------
+
+from govtrust.accounts.policy import rate_lease_size  # noqa: E402
+from govtrust.accounts.ratelimit import rate_leases_forget, rate_limit_take_leased  # noqa: E402
+
+
+def test_a_lease_is_one_percent_of_the_capacity_at_most_a_hundred_and_none_for_small_limits():
+    assert [rate_lease_size(c) for c in (1, 60, 199, 200, 1000, 10_000, 100_000)] == [1, 1, 1, 2, 10, 100, 100]
+
+
+@pytest.mark.django_db
+def test_a_process_spends_its_lease_without_writing_to_the_bucket():
+    assert rate_limit_take_leased(key="k", capacity=1000, now=T).allowed
+    assert RateLimitBucket.objects.get(key="k").tokens == 990  # one for this call, nine leased
+    for _ in range(9):
+        assert rate_limit_take_leased(key="k", capacity=1000, now=T + 0.5).allowed
+    assert RateLimitBucket.objects.get(key="k").tokens == 990
+    assert rate_limit_take_leased(key="k", capacity=1000, now=T + 0.5).allowed  # lease spent: a new one
+    assert RateLimitBucket.objects.get(key="k").tokens == pytest.approx(990 + 0.5 * 1000 / 60 - 10)
+
+
+@pytest.mark.django_db
+def test_an_expired_leases_unspent_tokens_go_back_to_the_bucket():
+    rate_limit_take_leased(key="k", capacity=1000, now=T)  # 9 spare, expiring at T + 1
+    rate_limit_take_leased(key="k", capacity=1000, now=T + 0.2)  # 8 spare
+    # Expired: the 8 go back in the same statement that takes the next lease of 10.
+    assert rate_limit_take_leased(key="k", capacity=1000, now=T + 1.2).allowed
+    assert RateLimitBucket.objects.get(key="k").tokens == pytest.approx(min(1000, 990 + 1.2 * 1000 / 60 + 8) - 10)
+
+
+@pytest.mark.django_db
+def test_leases_never_let_a_client_exceed_its_limit_even_across_processes():
+    allowed = 0
+    for n in range(400):
+        if n % 7 == 0:
+            rate_leases_forget()  # another process (or a restart): its leased tokens are simply lost
+        allowed += rate_limit_take_leased(key="k", capacity=300, now=T).allowed
+    assert allowed <= 300
+    # Near the end the bucket no longer holds a whole lease: single tokens are taken, as without leases.
+    rate_leases_forget()
+    RateLimitBucket.objects.filter(key="k").update(tokens=2.0)
+    assert [rate_limit_take_leased(key="k", capacity=300, now=T).allowed for _ in range(3)] == [True, True, False]
+
+
+@pytest.mark.django_db
+def test_a_refused_leased_call_says_when_to_retry():
+    for _ in range(200):
+        rate_limit_take_leased(key="k", capacity=200, now=T)
+    decision = rate_limit_take_leased(key="k", capacity=200, now=T)
+    assert not decision.allowed
+    assert decision.retry_after >= 1

@@ -105,3 +105,16 @@ def bucket_wait_seconds(*, tokens: float, updated_at: float, capacity: float, pe
     if per_second <= 0:
         return 60
     return max(1, math.ceil((1.0 - available) / per_second))
+
+
+# A process may take API rate-limit tokens from the shared bucket in small leases instead of one write per
+# call (see accounts.ratelimit.rate_limit_take_leased). Not a rule of law: an engineering bound on how far a
+# lease may bend the limit — at most 1% of a client's per-minute capacity, at most 100 tokens, for 1 second.
+RATE_LEASE_FRACTION = 0.01
+RATE_LEASE_MAX = 100
+RATE_LEASE_SECONDS = 1.0
+
+
+def rate_lease_size(capacity: int) -> int:
+    """How many tokens one process takes at a time from a bucket of `capacity`; 1 = no leasing (exact)."""
+    return max(1, min(RATE_LEASE_MAX, int(capacity * RATE_LEASE_FRACTION)))

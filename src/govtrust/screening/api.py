@@ -103,6 +103,9 @@ def _run(request: HttpRequest, subjects: list[Subject], body: Callable[[str, lis
     )
     recorded = time.perf_counter()
     response = HttpResponse(json.dumps(body(request_id, screened), ensure_ascii=False), content_type="application/json")
+    # A JSON answer loads nothing: the strictest policy, set here so that the CSP middleware does not build
+    # the pages' policy for every call (~60 µs of a ~1.5 ms call).
+    response["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'"
     # Where the time of a call goes (W3C Server-Timing): the match, and storing the screening on record.
     response["Server-Timing"] = (
         f"match;dur={(matched - started) * 1000:.3f}, record;dur={(recorded - matched) * 1000:.3f}"
