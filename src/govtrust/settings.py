@@ -78,7 +78,7 @@ MIDDLEWARE = [
     "govtrust.accounts.middleware.OperationLogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "govtrust.core.middleware.CSPMiddleware",  # django-csp, policy built once
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
