@@ -254,6 +254,11 @@ GOVTRUST_AUDIT_TRUSTED_KEYS = [k for k in os.environ.get("GOVTRUST_AUDIT_TRUSTED
 # Seconds the home, region and statistics aggregates stay cached (per day); 0 turns the cache off.
 GOVTRUST_PORTAL_STATS_CACHE_SECONDS = envint("GOVTRUST_PORTAL_STATS_CACHE_SECONDS", 0 if TESTING else 300)
 
+# --- Screening ---------------------------------------------------------------------------------
+# A batch of at least this many subjects is checked on two cores (the second half in a forked child of the
+# worker, screening/parallel.py); 0 turns that off. Off on a single-core machine.
+GOVTRUST_SCREENING_PARALLEL_MIN = envint("GOVTRUST_SCREENING_PARALLEL_MIN", 1000 if (os.cpu_count() or 1) > 1 else 0)
+
 # --- Credit reports (disclosure) -------------------------------------------------------------
 # A TrueType CJK font that ReportLab embeds (subsetted) in every report; .ttc files need the face index.
 GOVTRUST_REPORT_FONT = os.environ.get("GOVTRUST_REPORT_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")

@@ -70,6 +70,29 @@ def test_a_batch_screens_each_subject_with_its_own_exclusions_and_never_stores_a
 
 
 @pytest.mark.django_db
+def test_a_batch_split_over_two_processes_answers_exactly_as_one_process(client, token, settings):
+    entry = WatchlistEntry.objects.get(name="南京华夏建设工程有限公司").pk
+    subjects = [
+        {"ref": "1", "name": "南京華夏建設工程有限責任公司"},
+        {"ref": "2", "name": "南京华夏建设工程有限公司", "exclude": [entry]},
+        {"ref": "3", "name": "李四", "id_number": make_id(2)},
+        {"ref": "4", "uscc": make_uscc(1)},
+        {"ref": "5", "name": "苏州华夏建设工程有限公司分公司"},
+    ] * 3
+
+    def answer() -> list[dict]:  # type: ignore[type-arg]
+        response = post(client, "/api/screening/batch", token, {"subjects": subjects})
+        assert response.status_code == 200, response.content
+        return response.json()["results"]
+
+    settings.GOVTRUST_SCREENING_PARALLEL_MIN = 0
+    one_process = answer()
+    settings.GOVTRUST_SCREENING_PARALLEL_MIN = 2
+    assert answer() == one_process
+    assert [r["decision"] for r in one_process[:5]] == ["review", "pass", "intercept", "intercept", "pass"]
+
+
+@pytest.mark.django_db
 def test_bad_requests_are_refused(client, token):
     assert post(client, "/api/screening/check", "gt_wrong", {"name": "x"}).status_code == 401
     too_many = {"subjects": [{"name": "x"}] * 10_001}

@@ -20,7 +20,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 
 from govtrust.accounts.api_auth import ApiTokenAuth
-from govtrust.screening.services import Screened, Subject, hit_payload, screen_subjects, screenings_record
+from govtrust.screening.services import Screened, Subject, screen_subjects, screenings_record
 
 SCOPE = "screening.query"
 BATCH_MAX = 10_000
@@ -88,7 +88,7 @@ def _subject(item: SubjectIn) -> Subject:
 
 def _result(screened: Screened) -> dict[str, Any]:
     r = screened.result
-    return {"ref": screened.subject.ref, "decision": r.decision, "score": r.score, "hits": hit_payload(screened)}
+    return {"ref": screened.subject.ref, "decision": r.decision, "score": r.score, "hits": screened.hits}
 
 
 def _run(request: HttpRequest, subjects: list[Subject], body: Callable[[str, list[Screened]], Any]) -> HttpResponse:

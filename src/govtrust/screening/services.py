@@ -12,8 +12,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
@@ -27,6 +29,7 @@ from govtrust.screening.index import current_matcher, live_keys
 from govtrust.screening.matching import Query, Result
 from govtrust.screening.matching import identifiers as ids
 from govtrust.screening.models import Decision, Feed, Screening, SubjectType, Watchlist, WatchlistEntry
+from govtrust.screening.parallel import map_split
 
 GOVTRUST = "GOVTRUST"
 
@@ -55,13 +58,26 @@ class Screened:
     result: Result
     list_versions: dict[str, int]
 
+    @cached_property
+    def hits(self) -> list[dict[str, Any]]:
+        """The hits as the API answers them and the `Screening` row stores them (built once for both)."""
+        return hit_payload(self)
+
 
 def screen_subjects(subjects: Sequence[Subject]) -> list[Screened]:
     """Check each subject against every active list; results in input order."""
     matcher, versions = current_matcher()
     listed = {code: version for code, version, active in versions if active}
     queries = [s.query() for s in subjects]
-    results = [matcher.check(q, exclude=s.exclude) for q, s in zip(queries, subjects, strict=True)]
+    pairs = list(zip(queries, subjects, strict=True))
+
+    def check(pair: tuple[Query, Subject]) -> Result:
+        return matcher.check(pair[0], exclude=pair[1].exclude)
+
+    if len(pairs) >= settings.GOVTRUST_SCREENING_PARALLEL_MIN > 0:
+        results = map_split(check, pairs)  # two cores for a big batch (screening.parallel)
+    else:
+        results = [check(pair) for pair in pairs]
     # Delisted since the snapshot was built: screen those subjects again without them. A second round can
     # surface hits the first cut off (max_hits), so check again until every hit reported is live.
     dead: set[int] = set()
@@ -154,7 +170,7 @@ def screenings_record(
                 result.decision,
                 result.score,
                 best.list_code if best else "",
-                hit_payload(item),
+                item.hits,
                 item.list_versions,
                 result.rules_version,
                 "",

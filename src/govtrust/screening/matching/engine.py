@@ -42,6 +42,8 @@ from govtrust.screening.matching.normalise import (
     regions_compatible,
 )
 
+_STAR = ord("*")  # a masked position in an ID number
+
 Decision = Literal["intercept", "review", "pass"]
 SubjectKind = Literal["person", "organisation"]
 SEVERITY: dict[str, int] = {"pass": 0, "review": 1, "intercept": 2}
@@ -401,13 +403,17 @@ class Matcher:
         name_key = person_name_key(query.name)
         if not name_key:
             return  # a masked ID is only ever compared together with the exact name
-        for i in self.by_person_name.get(name_key):
+        # A common name is listed thousands of times: compare the masked numbers of all of them in one
+        # vectorised step (ids.mask_agreement, row-wise), then look closer at the few that agree.
+        wanted = np.frombuffer(pid.value.encode("ascii", "replace"), dtype=np.uint8)
+        masks, ordinals = self._id_masked.of_width(self.by_person_name.get_array(name_key), len(wanted))
+        revealed = (masks != _STAR) & (wanted != _STAR)
+        shared_counts = revealed.sum(axis=1)
+        agree = ~(revealed & (masks != wanted)).any(axis=1) & (shared_counts >= self.rules.masked_min_revealed)
+        for i, shared in zip(ordinals[agree].tolist(), shared_counts[agree].tolist(), strict=True):
             if person_name_key(self._name[i]) != name_key:
-                continue
+                continue  # another name with the same 64-bit key
             entry_masked = self._id_masked[i]
-            shared = ids.mask_agreement(pid.value, entry_masked)
-            if shared < self.rules.masked_min_revealed:
-                continue
             if pid.kind == "id_number" and pid.valid and shared == sum(c != "*" for c in entry_masked):
                 entry_hash = self._id_hash[i]
                 if entry_hash and entry_hash != query.id_hash:
@@ -442,7 +448,7 @@ class Matcher:
         candidates = self.names.candidates(
             q.core, budget=rules.posting_budget, min_fraction=rules.min_gram_fraction, limit=rules.candidate_limit
         )
-        cores = [self._core[o] for o, _shared in candidates]
+        cores = self._core.take([o for o, _shared in candidates])
         # Penalties only lower a score, so candidates whose cores are below the threshold cannot be a hit:
         # one vectorised pass (rapidfuzz, C++) keeps the few worth explaining.
         strong = process.extract(

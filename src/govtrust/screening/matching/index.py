@@ -46,6 +46,24 @@ class Strings:
         start, end = self.off.item(i), self.off.item(i + 1) - 1
         return str(self._bytes[start:end], "utf-8") if end > start else ""
 
+    def take(self, ordinals: list[int]) -> list[str]:
+        """Several texts at once: the offsets are gathered in one numpy step instead of two `.item` calls each."""
+        if not ordinals:
+            return []
+        at = np.asarray(ordinals, dtype=np.int64)
+        data = self._bytes
+        return [
+            str(data[start : end - 1], "utf-8") if end - 1 > start else ""
+            for start, end in zip(self.off[at].tolist(), self.off[at + 1].tolist(), strict=True)
+        ]
+
+    def of_width(self, ordinals: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
+        """The texts at `ordinals` that are `width` bytes long, as the rows of a (k, width) uint8 matrix, and
+        their ordinals — for comparing fixed-width codes (masked ID numbers) of many entries in one step."""
+        starts = self.off[ordinals].astype(np.int64)
+        keep = (self.off[ordinals + 1].astype(np.int64) - 1 - starts) == width
+        return self.buf[starts[keep][:, None] + np.arange(width)], ordinals[keep]
+
 
 class StringsBuilder:
     """Appends texts chunk by chunk: one join, one encode and one vectorised NUL scan per chunk."""
@@ -95,12 +113,15 @@ class KeyTable:
         return len(self.keys)
 
     def get(self, key: str) -> list[int]:
+        return [int(x) for x in self.get_array(key)]
+
+    def get_array(self, key: str) -> np.ndarray:
         if not key or not len(self.keys):
-            return []
+            return _EMPTY_I32
         h = np.uint64(digest64(key))
         lo = int(np.searchsorted(self.keys, h, side="left"))
         hi = int(np.searchsorted(self.keys, h, side="right"))
-        return [int(x) for x in self.ordinals[lo:hi]]
+        return self.ordinals[lo:hi]
 
 
 def grams(text: str) -> set[int]:
