@@ -162,7 +162,8 @@ def generated(rng: random.Random, count: int) -> list[tuple[str, str, int, str]]
             others = [c for c in PLACES[city] if c != county]
             if not county or not others:
                 continue
-            pairs.append((base, prefix.replace(county, rng.choice(others)) + trade + industry + form, 0, "other_county"))
+            moved = prefix.replace(county, rng.choice(others))
+            pairs.append((base, moved + trade + industry + form, 0, "other_county"))
         elif choice == 9:
             i = rng.randrange(len(trade))
             if not ("\u4e00" <= trade[i] <= "\u9fff"):
