@@ -271,19 +271,23 @@ _BARE_FORMS = ("公司", "有限")  # tried after the slips: 有线公司 is 有
 
 
 def _strip_legal_form(text: str, *, fuzzy: bool = False) -> tuple[str, str]:
+    bare: tuple[str, str] | None = None
     for form, cls in _FORMS_LONGEST_FIRST:
-        if form not in _BARE_FORMS and text.endswith(form) and len(text) > len(form):
-            return text[: -len(form)], cls
-    if fuzzy:
+        if text.endswith(form) and len(text) > len(form):
+            if form not in _BARE_FORMS:
+                return text[: -len(form)], cls
+            bare = (form, cls)  # only 2-character forms are left to try, and a text ends in one of them at most
+            break
+    # A slip keeps 限 or ends in 司: a cheap test first, most names without a company form never get further.
+    if fuzzy and ("限" in text[-7:] or text.endswith("司")):
         for form, cls in _FUZZY_FORMS:
             for size in (len(form) + 1, len(form), len(form) - 1):  # the longest reading: 有限限公司 is a doubled 限
                 # The slip must keep the form's last or first character (公司/有限) and leave 2+ characters.
                 tail = text[-size:]
                 if len(text) - size >= 2 and (tail[-1] == form[-1] or tail[0] == form[0]) and _one_edit(tail, form):
                     return text[:-size], cls
-    for form, cls in _FORMS_LONGEST_FIRST:
-        if form in _BARE_FORMS and text.endswith(form) and len(text) > len(form):
-            return text[: -len(form)], cls
+    if bare is not None:
+        return text[: -len(bare[0])], bare[1]
     return text, ""
 
 
@@ -341,11 +345,8 @@ def _short_region_form(text: str) -> str:
     """A region name kept at the front (too little would remain: 南京市高科, or a branch label 南京市分行) is
     written in its short form, so 南京市高科 and 南京高科, 南京市分行 and 南京分行 compare equal."""
     table = region_table()
-    for name in _region_names_by_first_char().get(text[:1], ()):
-        if text.startswith(name) and name[-1] in "省市县区":
-            short = name[:-1]
-            if short in table and len(short) >= 2:
-                return short + text[len(name) :]
-        if text.startswith(name):
-            return text
+    for end in range(3, min(len(text), 9) + 1):
+        name = text[:end]
+        if name[-1] in "省市县区" and name in table and name[:-1] in table:
+            return name[:-1] + text[end:]
     return text
