@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import hashlib
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from govtrust.screening.matching import Entry, Matcher, Query, load_rules
+from govtrust.screening.matching.engine import core_conflict
 from govtrust.screening.matching.identifiers import classify
 
 from .helpers import make_id, make_uscc
@@ -153,3 +157,39 @@ def test_hostile_names_and_huge_inputs_do_not_break_the_matcher():
 
 def test_an_empty_index_passes_everything():
     assert matcher().check(Query(name="南京华夏建设工程有限公司", uscc=make_uscc(1))).decision == "pass"
+
+
+# --- rules added in 2026.2 ----------------------------------------------------------------------------
+
+TRADE = st.text(alphabet="翔宇凯骏朗峰岚澜溪柏桦梧榕蓝橙汀舟帆屹岳峻璟琪瑜璞晟昊旭曜昕", min_size=2, max_size=4)
+INDUSTRY = st.sampled_from(["检测技术服务", "供应链管理服务", "建筑劳务", "医疗器械研究院", "农业技术推广站"])
+
+
+@given(TRADE, INDUSTRY, st.data())
+def test_a_changed_character_in_the_trade_name_is_another_name_however_long_the_industry(trade, industry, data):
+    at = data.draw(st.integers(min_value=0, max_value=len(trade) - 1))
+    other = data.draw(st.sampled_from("甲乙丙丁戊"))
+    assert core_conflict(trade + industry, trade[:at] + other + trade[at + 1 :] + industry, 4) == "字号不同"
+    assert core_conflict(trade + industry, trade + industry, 4) == ""
+
+
+def test_a_differing_number_is_another_subject_anywhere_in_the_name():
+    assert core_conflict("医科大学第二附属医院", "医科大学第一附属医院", 4)
+    assert core_conflict("元禾原点创业投资管理", "元禾原点二期创业投资管理", 4)
+    assert not core_conflict("栖凤电子科技", "栖凤电子科枝", 4)
+
+
+def _screen(listed: str, query: str) -> str:
+    return Matcher([Entry(1, "T", "organisation", listed)], rules=load_rules()).check(Query(name=query)).decision
+
+
+def test_a_partnership_or_cooperative_is_not_the_company_of_the_same_name():
+    assert _screen("苏州元禾原点创业投资管理合伙企业（有限合伙）", "苏州元禾原点创业投资管理有限公司") == "pass"
+    assert _screen("常熟市尚湖茶叶专业合作社", "常熟市尚湖茶叶有限公司") == "pass"
+    assert _screen("南京高科有限公司", "南京高科股份有限公司") == "review"  # a conversion keeps the subject
+
+
+def test_a_provincial_body_is_not_the_city_body_of_the_same_name():
+    assert _screen("江苏省建筑业协会", "南京市建筑业协会") == "pass"
+    assert _screen("盐城市亭湖区城市建设投资集团有限公司", "盐城市城市建设投资集团有限公司") == "pass"
+    assert _screen("江苏省南京市紫峰置业有限公司", "南京紫峰置业有限公司") == "review"

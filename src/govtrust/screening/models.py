@@ -257,6 +257,10 @@ class Pledge(models.Model):
     evidence_ref = models.CharField(_("证据材料编号"), max_length=200, blank=True)
     decided_by = models.CharField(_("核查人"), max_length=150, blank=True)
     decided_at = models.DateTimeField(_("核查时间"), null=True, blank=True)
+    breach_record = models.ForeignKey(
+        "records.CreditRecord", verbose_name=_("违约信用记录"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
     recorded_by = models.ForeignKey(
         "accounts.User", verbose_name=_("登记人"), null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+",

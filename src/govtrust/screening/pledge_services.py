@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -20,6 +21,9 @@ from django.utils.translation import gettext as _
 from govtrust.core.audit import log_change, model_snapshot
 from govtrust.core.codes import validate_uscc
 from govtrust.core.notifications import notify
+from govtrust.records.models import CreditRecord, Source
+from govtrust.records.policy import RecordClass
+from govtrust.records.services import record_create
 from govtrust.registry.models import Enterprise
 from govtrust.screening import pledge_policy
 from govtrust.screening.models import Pledge, PledgeStatus
@@ -102,7 +106,17 @@ def pledge_record(
     return pledge
 
 
-def _decide(*, actor: Any, pledge: Pledge, target: str, note: str, evidence_ref: str = "") -> Pledge:
+def _decide(
+    *,
+    actor: Any,
+    pledge: Pledge,
+    target: str,
+    note: str,
+    evidence_ref: str = "",
+    then: Callable[[], dict[str, Any]] | None = None,
+) -> Pledge:
+    """Claim the pledge (conditional UPDATE on `pledged`), run `then` — whose returned fields are stored on
+    the pledge too — and write one audit row with the final state. The caller's transaction holds it all."""
     if not pledge_policy.may_move(pledge.status, target):
         raise ValidationError({"status": _("承诺当前状态为“%(s)s”，不能再变更") % {"s": pledge.get_status_display()}})
     before = model_snapshot(pledge)
@@ -116,6 +130,10 @@ def _decide(*, actor: Any, pledge: Pledge, target: str, note: str, evidence_ref:
     )
     if changed != 1:  # someone else decided it in the meantime
         raise ValidationError({"status": _("该承诺已被他人处理，请刷新后查看")})
+    if then is not None:
+        extra = then()
+        if extra:
+            Pledge.objects.filter(pk=pledge.pk).update(**extra)
     pledge.refresh_from_db()
     log_change(actor=actor, action="update", obj=pledge, before=before, after=model_snapshot(pledge),
                message=note[:500])  # fmt: skip
@@ -132,18 +150,84 @@ def pledge_fulfil(*, actor: Any, pledge: Pledge, note: str) -> Pledge:
     return _decide(actor=actor, pledge=pledge, target=PledgeStatus.FULFILLED, note=note)
 
 
-@transaction.atomic
-def pledge_breach(*, actor: Any, pledge: Pledge, reason: str, evidence_ref: str) -> Pledge:
-    """The pledge was broken (违反承诺): a reason and a reference to the evidence are required.
+DOCUMENT_NUMBER_MAX = CreditRecord._meta.get_field("document_number").max_length or 100
 
-    Not (yet) reported to the credit records: see docs/screening.md "Credit pledges".
-    """
+
+@transaction.atomic
+def pledge_breach(
+    *,
+    actor: Any,
+    pledge: Pledge,
+    reason: str,
+    evidence_ref: str,
+    document_number: str,
+    breached_on: datetime.date | None = None,
+) -> Pledge:
+    """The pledge was broken (违反承诺): a reason, a reference to the evidence and the number of the breach
+    decision are required. The breach becomes a 违约 (`breach`) credit record of the bidder enterprise in the
+    same transaction: decided by the recording officer's body (the bidding supervision department), under
+    that document number, decision date today, conduct date `breached_on` (default today), facts = the
+    reason; its publicity window is the records policy's (`dishonesty.default`).
+
+    Refused when the officer belongs to no body, or when the bidder is not in the enterprise registry (a
+    credit record needs a registered subject, and the registry takes enterprises from its own sources, not
+    from a name as a bidder signed it)."""
+    if not pledge_policy.may_move(pledge.status, PledgeStatus.BREACHED):  # say so before asking for more input
+        raise ValidationError({"status": _("承诺当前状态为“%(s)s”，不能再变更") % {"s": pledge.get_status_display()}})
     errors: dict[str, str] = {}
     reason = _clean(errors, "reason", reason, max_length=2000, required=True, label=_("违诺原因"))
     evidence_ref = _clean(errors, "evidence_ref", evidence_ref, max_length=200, required=True, label=_("证据材料编号"))
+    document_number = _clean(
+        errors, "document_number", document_number, max_length=DOCUMENT_NUMBER_MAX, required=True,
+        label=_("违约认定决定书文号"),
+    )  # fmt: skip
+    today = timezone.localdate()
+    breached_on = breached_on or today
+    if not isinstance(breached_on, datetime.date) or breached_on > today:
+        errors["breached_on"] = _("违诺日期不能晚于今天")
+    elif breached_on < pledge.pledged_on:
+        errors["breached_on"] = _("违诺日期不能早于承诺日期")
+    agency = getattr(actor, "agency", None)
+    if agency is None:
+        errors["agency"] = _("您的账号未关联任何单位，不能作出违约认定：违约信用记录须以认定单位的名义记录")
+    enterprise = pledge.enterprise or Enterprise.objects.filter(uscc=pledge.uscc).first()
+    if enterprise is None:
+        errors["enterprise"] = _(
+            "承诺主体（统一社会信用代码%(uscc)s）尚未在企业主体库中登记，无法记入违约信用记录；"
+            "请先登记该企业，再作违约认定"
+        ) % {"uscc": pledge.uscc}
     if errors:
         raise ValidationError(errors)
-    return _decide(actor=actor, pledge=pledge, target=PledgeStatus.BREACHED, note=reason, evidence_ref=evidence_ref)
+    assert agency is not None and enterprise is not None
+    authority, subject = agency, enterprise
+    kind = pledge_policy.KINDS.get(pledge.kind)
+    kind_label, kind_basis = (kind.label, kind.basis) if kind else (pledge.kind, "")
+
+    def breach_record() -> dict[str, Any]:
+        record = record_create(
+            actor=actor,
+            subject=subject,
+            record_class=RecordClass.BREACH,
+            severity="",
+            document_number=document_number,
+            authority_name=authority.name,
+            authority_uscc=authority.uscc,
+            decision_date=today,
+            conduct_date=breached_on,
+            facts=reason,
+            basis=_("违反信用承诺（%(number)s，%(kind)s）；承诺依据：%(basis)s")
+            % {"number": pledge.number, "kind": kind_label, "basis": kind_basis},
+            content=_("认定违反信用承诺，记入违约信用记录；证据材料：%(evidence)s") % {"evidence": evidence_ref},
+            supplier=authority,
+            source=Source.CONSOLE,
+            source_ref=pledge.number,
+        )
+        return {"breach_record": record, "enterprise": subject}
+
+    return _decide(
+        actor=actor, pledge=pledge, target=PledgeStatus.BREACHED, note=reason, evidence_ref=evidence_ref,
+        then=breach_record,
+    )  # fmt: skip
 
 
 @transaction.atomic

@@ -25,7 +25,14 @@ from govtrust.registry.forms import apply_service_errors
 from govtrust.registry.permissions import has_grant
 from govtrust.screening import pledge_policy
 from govtrust.screening.models import Pledge, PledgeKindChoice, PledgeStatus
-from govtrust.screening.pledge_services import MANAGE, pledge_breach, pledge_fulfil, pledge_record, pledge_withdraw
+from govtrust.screening.pledge_services import (
+    DOCUMENT_NUMBER_MAX,
+    MANAGE,
+    pledge_breach,
+    pledge_fulfil,
+    pledge_record,
+    pledge_withdraw,
+)
 
 PAGE_SIZE = 30
 EXPORT_MAX_ROWS = 100_000
@@ -113,12 +120,22 @@ class DecisionForm(forms.Form):
         widget=forms.Textarea({"rows": 3}),
     )  # fmt: skip
     evidence_ref = forms.CharField(label=gettext_lazy("证据材料编号（违反承诺时必填）"), max_length=200, required=False)
+    document_number = forms.CharField(
+        label=gettext_lazy("违约认定决定书文号（违反承诺时必填）"), max_length=DOCUMENT_NUMBER_MAX, required=False,
+        help_text=gettext_lazy("违反承诺将以您所在单位的名义记入该企业的违约信用记录"),
+    )  # fmt: skip
+    breached_on = forms.DateField(
+        label=gettext_lazy("违诺日期（违反承诺时填写，默认今天）"), required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )  # fmt: skip
 
 
 @login_required
 def pledge_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request)
-    pledge = get_object_or_404(Pledge.objects.visible_to(request.user, MANAGE).select_related("enterprise"), pk=pk)
+    pledge = get_object_or_404(
+        Pledge.objects.visible_to(request.user, MANAGE).select_related("enterprise", "breach_record"), pk=pk
+    )
     form = DecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -126,7 +143,10 @@ def pledge_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if data["outcome"] == PledgeStatus.FULFILLED:
                 pledge_fulfil(actor=request.user, pledge=pledge, note=data["note"])
             elif data["outcome"] == PledgeStatus.BREACHED:
-                pledge_breach(actor=request.user, pledge=pledge, reason=data["note"], evidence_ref=data["evidence_ref"])
+                pledge_breach(
+                    actor=request.user, pledge=pledge, reason=data["note"], evidence_ref=data["evidence_ref"],
+                    document_number=data["document_number"], breached_on=data["breached_on"],
+                )  # fmt: skip
             else:
                 pledge_withdraw(actor=request.user, pledge=pledge, reason=data["note"])
         except ValidationError as error:

@@ -30,12 +30,13 @@ from typing import Any, Literal
 
 import numpy as np
 from rapidfuzz import process
-from rapidfuzz.distance import Indel
+from rapidfuzz.distance import Indel, Levenshtein
 
 from govtrust.screening.matching import identifiers as ids
 from govtrust.screening.matching.index import GramIndex, KeyTable, Strings, StringsBuilder, digest64, grams
 from govtrust.screening.matching.normalise import (
     OrgName,
+    legal_families_differ,
     legal_forms_compatible,
     parse_org_name,
     person_name_key,
@@ -58,6 +59,9 @@ class Rules:
     branch_mismatch_factor: float = 0.5
     legal_form_conflict_penalty: float = 0.1
     uscc_conflict_factor: float = 0.5
+    legal_family_conflict_factor: float = 0.5
+    trade_name_chars: int = 4
+    trade_name_conflict_factor: float = 0.5
     min_core_length: int = 2
     candidate_limit: int = 50
     posting_budget: int = 10_000
@@ -478,6 +482,24 @@ def _chunks(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
         yield chunk
 
 
+NUMERALS = frozenset("0123456789零〇一二三四五六七八九十百千万第")
+
+
+def core_conflict(a: str, b: str, trade_chars: int) -> str:
+    """Why two similar cores still name other subjects, or "": a changed character within the first
+    `trade_chars` characters (the 字号 comes first after the regions, and two registered names differing in
+    it are two subjects: 华夏/华厦, 小米奇/小米), or a number that differs anywhere (第一/第二医院,
+    四局/三局, 二期基金: numbers tell siblings apart)."""
+    if a == b:
+        return ""
+    edits = [op for op in Levenshtein.opcodes(a, b) if op.tag != "equal"]
+    if any(op.src_start < trade_chars or op.dest_start < trade_chars for op in edits):
+        return "字号不同"
+    if any(ch in NUMERALS for op in edits for ch in a[op.src_start : op.src_end] + b[op.dest_start : op.dest_end]):
+        return "名称中的序号或数字不同"
+    return ""
+
+
 def score_names(q: OrgName, e: OrgName, rules: Rules) -> tuple[float, dict[str, Feature]]:
     """Score two parsed organisation names; the explanation has one entry per feature."""
     similarity = Indel.normalized_similarity(q.core, e.core)
@@ -485,6 +507,10 @@ def score_names(q: OrgName, e: OrgName, rules: Rules) -> tuple[float, dict[str, 
     detail = (
         f"字号及行业一致“{q.core}”" if q.core == e.core else f"字号及行业“{q.core}”与“{e.core}”相似度{similarity:.2f}"
     )
+    conflict = core_conflict(q.core, e.core, rules.trade_name_chars)
+    if conflict:
+        score *= rules.trade_name_conflict_factor
+        detail += f"（{conflict}）"
     explanation = {"core_name": Feature(_round(similarity), detail)}
     if regions_compatible(q.regions, e.regions):
         explanation["region"] = Feature(1.0, "地区相符" if q.regions and e.regions else "一方未标地区")
@@ -493,6 +519,9 @@ def score_names(q: OrgName, e: OrgName, rules: Rules) -> tuple[float, dict[str, 
         explanation["region"] = Feature(0.0, "地区不同")
     if legal_forms_compatible(q.legal_form, e.legal_form):
         explanation["legal_form"] = Feature(1.0, "组织形式相符" if q.legal_form and e.legal_form else "")
+    elif legal_families_differ(q.legal_form, e.legal_form):
+        score *= rules.legal_family_conflict_factor
+        explanation["legal_form"] = Feature(0.0, f"组织形式类别不同（{q.legal_form}／{e.legal_form}）")
     else:
         score -= rules.legal_form_conflict_penalty
         explanation["legal_form"] = Feature(0.0, f"组织形式不同（{q.legal_form}／{e.legal_form}）")

@@ -86,6 +86,7 @@ def person_name_key(name: str) -> str:
 
 LEGAL_FORMS: tuple[tuple[str, str], ...] = (
     ("股份有限公司", "股份有限公司"),
+    ("股份公司", "股份有限公司"),  # 公司法（2023修订）第七条: 应当标明股份有限公司或者股份公司字样
     ("股份合作公司", "股份合作公司"),
     ("有限责任公司", "有限公司"),
     ("有限公司", "有限公司"),
@@ -100,10 +101,16 @@ LEGAL_FORMS: tuple[tuple[str, str], ...] = (
     ("有限", "有限公司"),  # truncated names in some lists
 )
 _FORMS_LONGEST_FIRST = tuple(sorted(LEGAL_FORMS, key=lambda f: -len(f[0])))
-# Forms that may stand alone as the whole bracket content: 某某基金（有限合伙）.
-_BRACKET_FORMS = {form: cls for form, cls in LEGAL_FORMS if cls in ("合伙",)}
+# Forms that may stand alone as the whole bracket content: 某某基金（有限合伙）, 某某经营部（个体工商户）.
+_BRACKET_FORMS = {form: cls for form, cls in LEGAL_FORMS if cls in ("合伙",)} | {"个体工商户": "个体工商户"}
 # 公司 with no qualifier is compatible with 有限公司 (common shorthand); other classes conflict.
 COMPATIBLE_FORMS = {frozenset(("公司", "有限公司"))}
+# Company forms (公司法) differ by a conversion of the same subject (有限公司 → 股份有限公司 keeps its code);
+# a partnership, cooperative or sole proprietorship is a subject of another law, never the same as a company.
+COMPANY_FORMS = frozenset(("有限公司", "股份有限公司", "股份合作公司", "公司"))
+# A keystroke slip in the legal form (有线公司, 有限公可, 有限司, 有限公公司) is still that form: the
+# company forms of 4+ characters are recognised at the end within one edit.
+_FUZZY_FORMS = (("有限责任公司", "有限公司"), ("股份有限公司", "股份有限公司"), ("有限公司", "有限公司"))
 
 BRANCH_MARKERS = (
     "分公司",
@@ -183,13 +190,24 @@ def _fits(x: tuple[str, ...], other: tuple[tuple[str, ...], ...]) -> bool:
     return any(_one_compatible(x, y) for y in (same_level or other))
 
 
+def _level(region: tuple[str, ...]) -> int:
+    return max(len(prefix) for prefix in region)
+
+
 def regions_compatible(a: tuple[tuple[str, ...], ...], b: tuple[tuple[str, ...], ...]) -> bool:
     """Can two names' regions be the same place? Each region of one name must match a region of the other
     at the same level (city with city: 南京 ≠ 苏州; district with district: 亭湖 ≠ 盐都), or, when the other
     names none at that level, lie on the same branch of the tree as one of its regions (南京 ⊃ 江宁).
-    A name without regions is compatible with anything (a dropped prefix)."""
+    A name without regions is compatible with anything (a dropped prefix).
+
+    And the finest level named must be the same on both sides: the region right before the trade name is
+    the level the name was registered at, and a clerk adds or drops the coarser ones (江苏省南京市X ≈ 南京X),
+    not that one — 江苏省X and 南京市X, 盐城市X and 盐城市亭湖区X, X（江苏）and X（苏州）are other subjects
+    (a provincial body and a city one, a city company and a district one)."""
     if not a or not b:
         return True
+    if max(map(_level, a)) != max(map(_level, b)):
+        return False
     return all(_fits(x, b) for x in a) and all(_fits(y, a) for y in b)
 
 
@@ -211,6 +229,8 @@ def _leading_regions(text: str, regions: tuple[tuple[str, ...], ...]) -> tuple[s
         for name in _region_names_by_first_char().get(text[:1], ()):
             if not text.startswith(name) or len(text) - len(name) < MIN_CORE_AFTER_REGION:
                 continue
+            if text[len(name) : len(name) + 1] in ("省", "市", "县", "区") and text[: len(name) + 1] in table:
+                continue  # 南京|市高科: the full name 南京市 was too long to take off, so its short form is too
             candidates = table[name]
             context = tuple(p for alternatives in regions for p in alternatives)
             fitting = tuple(r for r in candidates if r.standalone) + tuple(
@@ -237,10 +257,37 @@ class OrgName:
     branch: str  # the branch label (苏州分公司), or "" for a main body
 
 
-def _strip_legal_form(text: str) -> tuple[str, str]:
+def _one_edit(a: str, b: str) -> bool:
+    """At most one inserted, deleted or substituted character between a and b."""
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) <= 1
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
+_BARE_FORMS = ("公司", "有限")  # tried after the slips: 有线公司 is 有限公司 mistyped, not 有线 + 公司
+
+
+def _strip_legal_form(text: str, *, fuzzy: bool = False) -> tuple[str, str]:
+    bare: tuple[str, str] | None = None
     for form, cls in _FORMS_LONGEST_FIRST:
         if text.endswith(form) and len(text) > len(form):
-            return text[: -len(form)], cls
+            if form not in _BARE_FORMS:
+                return text[: -len(form)], cls
+            bare = (form, cls)  # only 2-character forms are left to try, and a text ends in one of them at most
+            break
+    # A slip keeps 限 or ends in 司: a cheap test first, most names without a company form never get further.
+    if fuzzy and ("限" in text[-7:] or text.endswith("司")):
+        for form, cls in _FUZZY_FORMS:
+            for size in (len(form) + 1, len(form), len(form) - 1):  # the longest reading: 有限限公司 is a doubled 限
+                # The slip must keep the form's last or first character (公司/有限) and leave 2+ characters.
+                tail = text[-size:]
+                if len(text) - size >= 2 and (tail[-1] == form[-1] or tail[0] == form[0]) and _one_edit(tail, form):
+                    return text[:-size], cls
+    if bare is not None:
+        return text[: -len(bare[0])], bare[1]
     return text, ""
 
 
@@ -260,8 +307,9 @@ def parse_org_name(name: str) -> OrgName:
             text, branch = text[:cut], text[cut:]
         else:  # 好又多超市观前分店: a branch with no legal form before its label
             text, branch = text[: marker.start()], text[marker.start() :]
-    text, legal_form = _strip_legal_form(text)
+    text, legal_form = _strip_legal_form(text, fuzzy=not branch)
     text, regions = _leading_regions(text.lstrip("()"), ())
+    text = _short_region_form(text)
     pieces: list[str] = []
     last = 0
     for match in _GROUP.finditer(text):
@@ -281,8 +329,24 @@ def parse_org_name(name: str) -> OrgName:
     if core != text:
         core, form = _strip_legal_form(core)  # 某某（普通合伙）有限公司 → legal form revealed
         legal_form = legal_form or form
-    return OrgName(folded=folded, core=core, regions=regions, legal_form=legal_form, branch=branch)
+    return OrgName(folded=folded, core=core, regions=regions, legal_form=legal_form, branch=_short_region_form(branch))
 
 
 def legal_forms_compatible(a: str, b: str) -> bool:
     return not a or not b or a == b or frozenset((a, b)) in COMPATIBLE_FORMS
+
+
+def legal_families_differ(a: str, b: str) -> bool:
+    """A company against a partnership, cooperative or sole proprietorship (another law, another subject)."""
+    return bool(a and b) and (a in COMPANY_FORMS) != (b in COMPANY_FORMS)
+
+
+def _short_region_form(text: str) -> str:
+    """A region name kept at the front (too little would remain: 南京市高科, or a branch label 南京市分行) is
+    written in its short form, so 南京市高科 and 南京高科, 南京市分行 and 南京分行 compare equal."""
+    table = region_table()
+    for end in range(3, min(len(text), 9) + 1):
+        name = text[:end]
+        if name[-1] in "省市县区" and name in table and name[:-1] in table:
+            return name[:-1] + text[end:]
+    return text
