@@ -481,8 +481,7 @@ def _stage_rows(
     file_size: int,
     size: int,
 ) -> None:
-    raw = parallel.chunks(source.rows(), size, resume_after)
-    for rows in parallel.validated_chunks(kind, raw):
+    for rows, read in parallel.validated_chunks(kind, source, size, resume_after):
         chunk = _new_chunk()
         for row_number, errors, natural_key, typed, data in rows:
             chunk.total += 1
@@ -506,7 +505,6 @@ def _stage_rows(
             done = batch.rows_total
             total = source.total_rows
             if total is None:  # CSV / JSON Lines: estimate from how far into the file the reader is
-                read = source.bytes_read()
                 total = max(done, done * file_size // read) if read else None
             progress(done, total, _("已校验 %(n)d 行") % {"n": done})
 

@@ -198,6 +198,8 @@ class RecordKind(ImportKind):
         self.legacy_codes = codes.known_legacy_codes()
         self.uscc_checks: dict[str, CodeCheck] = {}
         self.parsed_dates: dict[str, tuple[datetime.date | None, str]] = {}
+        self.parsed_amounts: dict[str, tuple[Decimal | None, str]] = {}
+        self.memo: dict[Any, Any] = {}  # a kind's own per-batch memo of cell checks (e.g. 处罚类别 → severity)
         self.agencies: dict[str, tuple[int, str]] = {
             uscc: (pk, name) for uscc, pk, name in Agency.objects.values_list("uscc", "pk", "name")
         }
@@ -255,6 +257,15 @@ class RecordKind(ImportKind):
             errors.append(CellError(key, value[:50], _("含有不可见的控制字符")))
         return value
 
+    def text_cells(self, values: dict[str, str], cells: tuple[tuple[str, int], ...], errors: list[CellError]) -> None:
+        """`text_cell` for several (column key, maximum length) cells, in order: one loop over the row's usual, good
+        cells; `text_cell` itself words the error of a bad one."""
+        control = self.row_has_control
+        for key, max_length in cells:
+            value = values[key]
+            if len(value) > max_length or (control and _CONTROL.search(value)):
+                self.text_cell(values, key, errors, max_length=max_length)
+
     def date_cell(
         self, values: dict[str, str], key: str, errors: list[CellError], *, not_after_today: bool = True
     ) -> datetime.date | None:
@@ -280,7 +291,13 @@ class RecordKind(ImportKind):
         raw = values[key]
         if not raw:
             return None
-        value, reason = parse_decimal(raw, places=6)
+        # Amounts repeat too: parse each distinct cell once per batch (bounded, like the USCC cache).
+        parsed = self.parsed_amounts.get(raw)
+        if parsed is None:
+            parsed = parse_decimal(raw, places=6)
+            if len(self.parsed_amounts) < USCC_CACHE_MAX:
+                self.parsed_amounts[raw] = parsed
+        value, reason = parsed
         if value is None:
             errors.append(CellError(key, raw, reason))
             return None

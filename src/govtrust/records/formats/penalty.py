@@ -29,6 +29,8 @@ from govtrust.records.formats.base import (
     ID_TYPE_RESIDENT,
     NAME_MAX,
     OTHER_ID_MAX,
+    TEXT_MAX,
+    USCC_CACHE_MAX,
     RecordFields,
     RecordKind,
     SubjectRef,
@@ -197,6 +199,18 @@ def _decision_columns() -> tuple[Column, ...]:
     )
 
 
+# The text cells `text_cell` checks (length, control characters), in the order their errors are reported.
+_DECISION_TEXTS = (
+    ("document_number", DOC_MAX), ("violation_type", TEXT_MAX), ("facts", TEXT_MAX), ("basis", TEXT_MAX),
+    ("content", TEXT_MAX), ("license", TEXT_MAX), ("remark", TEXT_MAX), ("authority_name", NAME_MAX),
+    ("data_source", NAME_MAX),
+)  # fmt: skip
+_LEGAL_SUBJECT_TEXTS = (
+    ("name", NAME_MAX), ("reg_no", OTHER_ID_MAX), ("org_code", OTHER_ID_MAX), ("tax_no", OTHER_ID_MAX),
+    ("institution_no", OTHER_ID_MAX), ("social_org_no", OTHER_ID_MAX), ("legal_rep", NAME_MAX),
+)  # fmt: skip
+
+
 def _platform_columns() -> tuple[Column, ...]:
     return (
         operation_column(),
@@ -208,11 +222,8 @@ class _Penalty(RecordKind):
     record_class = RecordClass.PENALTY
 
     def decision(self, values: dict[str, str], errors: list[CellError]) -> RecordFields:
-        doc = self.text_cell(values, "document_number", errors, max_length=DOC_MAX)
-        for key in ("violation_type", "facts", "basis", "content", "license", "remark"):
-            self.text_cell(values, key, errors)
-        authority_name = self.text_cell(values, "authority_name", errors, max_length=NAME_MAX)
-        self.text_cell(values, "data_source", errors, max_length=NAME_MAX)
+        self.text_cells(values, _DECISION_TEXTS, errors)
+        doc, authority_name = values["document_number"], values["authority_name"]
         authority_uscc = self.uscc_cell(values, "authority_uscc", errors)
         self.uscc_cell(values, "data_source_uscc", errors)
         decision_date = self.date_cell(values, "decision_date", errors)
@@ -227,7 +238,13 @@ class _Penalty(RecordKind):
         fine = self.amount_cell(values, "amount_fine", errors)
         confiscated = self.amount_cell(values, "amount_confiscated", errors)
         severity = values["severity"]
-        derived, unknown = severity_of_categories(values["penalty_category"])
+        categories = values["penalty_category"]
+        memo = self.memo.get(("categories", categories))
+        if memo is None:
+            memo = severity_of_categories(categories)
+            if len(self.memo) < USCC_CACHE_MAX:
+                self.memo[("categories", categories)] = memo
+        derived, unknown = memo
         if unknown:
             errors.append(
                 CellError(
@@ -305,10 +322,8 @@ class PenaltyLegalPerson(_Penalty):
     )
 
     def fields(self, values: dict[str, str], errors: list[CellError]) -> tuple[RecordFields, SubjectRef | None, str]:
-        name = self.text_cell(values, "name", errors, max_length=NAME_MAX)
-        for key in ("reg_no", "org_code", "tax_no", "institution_no", "social_org_no"):
-            self.text_cell(values, key, errors, max_length=OTHER_ID_MAX)
-        self.text_cell(values, "legal_rep", errors, max_length=NAME_MAX)
+        self.text_cells(values, _LEGAL_SUBJECT_TEXTS, errors)
+        name = values["name"]
         self.id_number_cell(values, "legal_rep_id", errors)
         subject = None
         if not values["uscc"]:
