@@ -112,6 +112,12 @@ def allocate_numbers(count: int, *, year: int | None = None) -> list[str]:
     if count < 1:
         return []
     year = year or _today().year
+    first, last = allocate_number_block(count, year=year)
+    return [f"{NUMBER_PREFIX}{year}{n:07d}" for n in range(first, last + 1)]
+
+
+def allocate_number_block(count: int, *, year: int) -> tuple[int, int]:
+    """`allocate_numbers` as the block's first and last sequence numbers (no list of a million strings)."""
     while True:
         last = RecordNumberCounter.objects.filter(year=year).values_list("last", flat=True).first()
         if last is None:
@@ -122,7 +128,7 @@ def allocate_numbers(count: int, *, year: int | None = None) -> list[str]:
                 pass  # someone else created it first
             continue
         if RecordNumberCounter.objects.filter(year=year, last=last).update(last=last + count) == 1:
-            return [f"{NUMBER_PREFIX}{year}{n:07d}" for n in range(last + 1, last + count + 1)]
+            return last + 1, last + count
 
 
 # Unicode category Cc is exactly U+0000–U+001F and U+007F–U+009F; tab, LF and CR are allowed in texts.
@@ -1094,8 +1100,9 @@ def record_bulk_insert_select(
         return result
     today = _today()
     with transaction.atomic():
-        numbers = allocate_numbers(count, year=today.year)
-        inserted = insert_select(numbers[0][:-7], int(numbers[0][-7:]), _insert_fields())
+        first, last = allocate_number_block(count, year=today.year)
+        numbers = [f"{NUMBER_PREFIX}{today.year}{n:07d}" for n in (first, last)]
+        inserted = insert_select(numbers[0][:-7], first, _insert_fields())
         if inserted != count:
             raise RuntimeError(f"set-based insert stored {inserted} records, expected {count}")
         result.first_number, result.last_number = numbers[0], numbers[-1]

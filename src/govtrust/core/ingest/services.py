@@ -404,8 +404,10 @@ def _stage(batch: ImportBatch, kind: ImportKind, source: Source, progress: Progr
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
     file_size = max(1, batch.file_size)
     writer = _ChunkWriter(batch, kind, seen)
+    # Typed rows are ranked 1, 2, … in row order across runs (`TypedStagedRow.seq`).
+    typed_before = kind.staging_model.objects.filter(batch=batch).count() if kind.staging_model and resume_after else 0
     try:
-        _stage_rows(batch, kind, source, progress, seen, writer, resume_after, dumps, file_size, size)
+        _stage_rows(batch, kind, source, progress, seen, writer, resume_after, dumps, file_size, size, typed_before)
     except BaseException:
         writer.close(raise_errors=False)  # the reader's or validator's error is the one to report
         raise
@@ -480,6 +482,7 @@ def _stage_rows(
     dumps: Callable[[Any], str],
     file_size: int,
     size: int,
+    typed_seq: int,
 ) -> None:
     for rows, read in parallel.validated_chunks(kind, source, size, resume_after):
         chunk = _new_chunk()
@@ -495,7 +498,8 @@ def _stage_rows(
                 chunk.errors.extend(_error_rows(batch, kind, row_number, errors))
             elif typed is not None:
                 chunk.valid += 1
-                chunk.typed.append((batch.pk, row_number, natural_key, *typed))
+                typed_seq += 1
+                chunk.typed.append((batch.pk, row_number, natural_key, typed_seq, *typed))
             else:
                 chunk.valid += 1
                 chunk.staged.append((batch.pk, row_number, natural_key[:255], dumps(data)))
@@ -558,7 +562,7 @@ def _commit_chunk(batch: ImportBatch, kind: ImportKind, chunk: _Chunk) -> None:
                 if chunk.staged:
                     cursor.executemany(_stage_sql(), chunk.staged)
                 if chunk.typed:
-                    cursor.executemany(_stage_sql(kind.staging_model, kind.staging_columns), chunk.typed)
+                    cursor.executemany(_stage_sql(kind.staging_model, ("seq", *kind.staging_columns)), chunk.typed)
         if chunk.errors:
             ImportRowError.objects.bulk_create(chunk.errors, batch_size=1000)
     batch.last_chunk_row = chunk.last_row

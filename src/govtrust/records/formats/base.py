@@ -21,6 +21,7 @@ number. Cells are validated without gettext on the happy path: messages are tran
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import re
 from collections.abc import Iterator
@@ -569,16 +570,21 @@ class RecordKind(ImportKind):
                 rejected += 1
             if taken:
                 StagedRecord.objects.filter(batch_id=batch.pk, row_number__in=taken).delete()
-            cursor.execute(sql.count(where), params)
-            count, legacy = cursor.fetchone()
-            counts["legacy_code_rows"] += int(legacy or 0)
+            cursor.execute(sql.count(where), [sql.batch_pk, *params])
+            count, legacy, ranked, low, high, staged = (int(value or 0) for value in cursor.fetchone())
+            counts["legacy_code_rows"] += legacy
+            sql.leftovers = staged > count
+            # The taken rows' ranks at staging are 1 … count exactly (nothing dropped or left out): they are the
+            # numbers' order, and no window function has to sort the rows again.
+            ranked_in_order = ranked == count and low == 1 and high == count
 
             def insert_select(prefix: str, first: int, fields: list[Any]) -> int:
                 batch_values = {"supplier_id": supplier.pk, "source": source, "batch_number": batch.number}
                 statement, select_params = sql.insert(
-                    fields, where, prefix=prefix, first=first, batch_values=batch_values
+                    fields, where, prefix=prefix, first=first, batch_values=batch_values, ranked=ranked_in_order
                 )
-                cursor.execute(statement, [*select_params, *params])
+                with _publication_cache(count):
+                    cursor.execute(statement, [*select_params, *params])
                 return int(cursor.rowcount)
 
             return services.record_bulk_insert_select(
@@ -586,12 +592,14 @@ class RecordKind(ImportKind):
                 supplier=supplier,
                 batch_number=batch.number,
                 source=source,
-                count=int(count or 0),
+                count=count,
                 insert_select=insert_select,
                 rejected_rows=rejected,
             )
 
     def _typed_leftovers(self, sql: _StagedSql, counts: dict[str, int]) -> Iterator[services.RecordDraft]:
+        if not sql.leftovers:  # the set-based insert took every typed row
+            return
         rows = StagedRecord.objects.filter(batch_id=sql.batch_pk)
         if self.set_based:  # else every typed row is a leftover (a batch staged before the switch was turned off)
             where, params = sql.taken(alias=sql.staged)
@@ -740,6 +748,7 @@ class _StagedSql:
         self.staged = qn(StagedRecord._meta.db_table)
         self.records = qn(CreditRecord._meta.db_table)
         self.batch_pk, self.stamp = batch_pk, stamp
+        self.leftovers = True  # typed rows the set-based insert did not take (known once it has counted)
         self.ruled = set(
             FaultToleranceRuling.objects.filter(status=RulingStatus.IN_EFFECT, subject_agency__isnull=False)
             .values_list("subject_agency_id", flat=True)
@@ -759,12 +768,27 @@ class _StagedSql:
         )
 
     def count(self, where: str) -> str:
-        return f"SELECT COUNT(*), SUM(CASE WHEN s.legacy THEN 1 ELSE 0 END) FROM {self.staged} s WHERE {where}"  # noqa: S608
+        """Over the taken rows: how many, how many legacy codes, how many ranked (`seq`), the lowest and highest
+        rank; and how many typed rows the batch has staged in all (the first parameter is the batch)."""
+        return (
+            "SELECT COUNT(*), SUM(CASE WHEN s.legacy THEN 1 ELSE 0 END), COUNT(s.seq), MIN(s.seq), MAX(s.seq), "  # noqa: S608
+            f"(SELECT COUNT(*) FROM {self.staged} a WHERE a.batch_id = %s) FROM {self.staged} s WHERE {where}"
+        )
 
     def insert(
-        self, fields: list[Any], where: str, *, prefix: str, first: int, batch_values: dict[str, Any]
+        self,
+        fields: list[Any],
+        where: str,
+        *,
+        prefix: str,
+        first: int,
+        batch_values: dict[str, Any],
+        ranked: bool = False,
     ) -> tuple[str, list[Any]]:
-        """INSERT INTO records (every column) SELECT staged columns, computed number/stamps, defaults."""
+        """INSERT INTO records (every column) SELECT staged columns, computed number/stamps, defaults.
+
+        `ranked`: the taken rows' `seq` is exactly 1 … count in row order, so it gives the numbers; otherwise
+        `ROW_NUMBER()` over the row number does."""
         now = timezone.now()
         columns, exprs, params = [], [], []
         for f in fields:
@@ -772,7 +796,8 @@ class _StagedSql:
             if f.attname == "number":
                 # The rank within the batch after the block's first number, 7 digits: the digits of
                 # 10,000,000 + n without the leading 1 (portable: no printf/lpad in both).
-                exprs.append("%s || SUBSTR(CAST(%s + ROW_NUMBER() OVER (ORDER BY s.row_number) AS TEXT), 2)")
+                rank = "s.seq" if ranked else "ROW_NUMBER() OVER (ORDER BY s.row_number)"
+                exprs.append(f"%s || SUBSTR(CAST(%s + {rank} AS TEXT), 2)")
                 params += [prefix, 10_000_000 + first - 1]
             elif f.attname in ("created_at", "updated_at"):
                 exprs.append("%s")
@@ -792,6 +817,27 @@ class _StagedSql:
             f"FROM {self.staged} s WHERE {where}"
         )
         return sql, params
+
+
+@contextlib.contextmanager
+def _publication_cache(rows: int) -> Iterator[None]:
+    """On SQLite, a bigger page cache for the one big `INSERT … SELECT` of a publication: the records table's
+    indexes then stay in memory instead of being read and written back page by page as the rows' keys land all
+    over them (a million rows: ~20 % less CPU). Only on this connection, only for this statement, and only as
+    much as the rows need (`GOVTRUST_SQLITE_PUBLISH_CACHE_KB` at most; ~200 bytes of index per row); the
+    validating child process is gone by then, so the import stays within its memory budget."""
+    limit = int(getattr(settings, "GOVTRUST_SQLITE_PUBLISH_CACHE_KB", 0))
+    usual = int(getattr(settings, "GOVTRUST_SQLITE_CACHE_KB", 0))
+    wanted = min(limit, rows // 5)  # KiB
+    if connection.vendor != "sqlite" or wanted <= usual:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"PRAGMA cache_size = -{int(wanted)}")
+        try:
+            yield
+        finally:
+            cursor.execute(f"PRAGMA cache_size = -{int(usual)}")
 
 
 def _subject_key(ref: list[Any]) -> tuple[str, Any]:
