@@ -280,6 +280,10 @@ def _run(batch: ImportBatch, kind: ImportKind, progress: Progress | None) -> Non
             raise _Superseded
         batch.status = ImportBatch.Status.STAGING
         _stage(batch, kind, source, progress)
+    else:
+        # Stopped after staging, before publication: nothing to stage, but `publish` relies on what `begin` sets
+        # up for the batch (the records kinds' stamp, caches and switches), as in any other run.
+        kind.begin(batch)
     if batch.rows_total == 0:
         raise RefusedFile(_("文件中没有数据行"))
     if batch.strict and batch.rows_rejected:
