@@ -184,3 +184,25 @@ def test_a_file_named_csv_that_is_really_a_workbook_is_read_as_xlsx(tmp_path):
     path = write_xlsx(tmp_path / "really.csv", [[code(1), "x", ""]])
     source, rows = rows_of(path)
     assert source.format == "xlsx" and len(rows) == 1
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "xlsx"])
+def test_two_readers_taking_alternate_chunks_cut_the_same_chunks_as_one_reader(tmp_path, fmt):
+    # Empty rows, a row with a line break inside a quoted cell: chunk boundaries count data rows only.
+    data = [[code(i), f"第{i}行" + ("\n续" if i == 4 else ""), ""] for i in range(1, 12)]
+    data[5] = ["", "", ""]
+    if fmt == "csv":
+        path = write_csv(tmp_path / "c.csv", data)
+    elif fmt == "jsonl":
+        path = write_jsonl(tmp_path / "c.jsonl", [{"code": r[0], "note": r[1]} if r[0] else {} for r in data])
+    else:
+        path = write_xlsx(tmp_path / "c.xlsx", data)
+    source = open_source(path, path.name, KIND)
+    whole = [(index, rows) for index, rows in source.chunks(3, resume_after=3)]
+    assert [row for _index, rows in whole for row in rows] == [r for r in source.rows() if r[0] > 3]
+    odd = list(source.chunks(3, resume_after=3, take=lambda index: index % 2 == 1))
+    even = list(source.chunks(3, resume_after=3, take=lambda index: index % 2 == 0))
+    assert [index for index, _rows in odd] == [index for index, _rows in even] == [index for index, _r in whole]
+    for (index, rows), (_i, mine), (_j, theirs) in zip(whole, odd, even, strict=True):
+        assert (mine if index % 2 else theirs) == rows
+        assert (theirs if index % 2 else mine) is None

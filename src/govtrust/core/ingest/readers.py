@@ -21,7 +21,7 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -188,15 +188,50 @@ class Source:
         if self.format == "jsonl":
             yield from self._jsonl_rows()
             return
+        values_of = self._values_builder()
+        for row_number, cells in self._cells():
+            if row_number > self.header_row:
+                yield row_number, values_of(cells), ""
+
+    def chunks(
+        self, size: int, resume_after: int = 0, take: Callable[[int], bool] | None = None
+    ) -> Iterator[tuple[int, list[Row] | None]]:
+        """The data rows after `resume_after` in chunks of `size`: (chunk index 0, 1, …, its rows).
+
+        With `take`, the rows of a chunk whose index it refuses are only counted, not built (None instead of the
+        rows): two processes reading the same file split its chunks between them so, on the same boundaries."""
+        if self.format == "jsonl":
+            numbered: Iterator[tuple[int, Any]] = ((row[0], row) for row in self._jsonl_rows())
+            build: Callable[[int, Any], Row] = lambda _n, row: row  # noqa: E731
+        else:
+            values_of = self._values_builder()
+            numbered = ((n, cells) for n, cells in self._cells() if n > self.header_row)
+            build = lambda n, cells: (n, values_of(cells), "")  # noqa: E731
+        index, count, chunk = 0, 0, []
+        taken = take is None or take(0)
+        for row_number, raw in numbered:
+            if row_number <= resume_after:
+                continue
+            if taken:
+                chunk.append(build(row_number, raw))
+            count += 1
+            if count >= size:
+                yield index, (chunk if taken else None)
+                index, count, chunk = index + 1, 0, []
+                taken = take is None or take(index)
+        if count:
+            yield index, (chunk if taken else None)
+
+    def _values_builder(self) -> Callable[[list[str]], dict[str, str]]:
+        """cells → {column key: trimmed text} for this file's header."""
         assert self.header_map is not None
         positions, absent = self.header_map.positions, self.header_map.absent
         # The usual file: every cell is a known column, in order. Its rows are built with C-level zip/map.
         keys = [key for _i, key in positions]
         in_order = [i for i, _key in positions] == list(range(len(positions)))
         width = len(positions)
-        for row_number, cells in self._cells():
-            if row_number <= self.header_row:
-                continue
+
+        def values_of(cells: list[str]) -> dict[str, str]:
             n = len(cells)
             # Zero-width characters are rare: when the row has none, `str.strip` alone is `clean` (a third of
             # the reader's time went into calling `clean` per cell).
@@ -207,7 +242,9 @@ class Source:
                 values = {key: (trim(cells[i]) if i < n else "") for i, key in positions}
             for key in absent:
                 values[key] = ""
-            yield row_number, values, ""
+            return values
+
+        return values_of
 
     def raw_rows(self) -> Iterator[tuple[int, list[str]]]:
         """(row number, every original cell as text) of each data row, in file order."""
