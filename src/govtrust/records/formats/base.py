@@ -218,6 +218,7 @@ class RecordKind(ImportKind):
         self.set_based = bool(getattr(settings, "GOVTRUST_RECORDS_SET_PUBLISH", True))
         self.stamp = _stamp()
         self.insert_caches: dict[str, Any] = {}
+        self.iso_dates: dict[datetime.date, str] | None = {} if connection.vendor == "sqlite" else None
         self.agency_instances: dict[int, Agency] = {}  # light instances, one per body (not one per row)
         self.supplier_pk = Agency.objects.filter(uscc=batch.supplier_code).values_list("pk", flat=True).first()
         current = CreditRecord.objects.exclude(status=RecordStatus.REVOKED).values_list("natural_key", flat=True)
@@ -441,11 +442,7 @@ class RecordKind(ImportKind):
         ref = subject.data
         if ref[0] != "a" or self.supplier_pk is None:
             return None
-        agency = self.agency_instances.get(ref[1])
-        if agency is None:
-            code = subject.identifier[2:]
-            pk, name = self.agencies[code]
-            agency = self.agency_instances[pk] = Agency(pk=pk, uscc=code, name=name)
+        agency = self.agency_instance(subject.identifier[2:])
         draft = services.RecordDraft(
             subject=agency,
             record_class=record.record_class,
@@ -464,11 +461,34 @@ class RecordKind(ImportKind):
             extension_years=record.extension_years,
             source_row=row_number,
         )
+        return self.draft_insert_values(draft, key, subject.legacy)
+
+    def agency_instance(self, code: str) -> Agency:
+        """A light instance of the registered body with this USCC, one per body (not one per row)."""
+        pk, name = self.agencies[code]
+        agency = self.agency_instances.get(pk)
+        if agency is None:
+            agency = self.agency_instances[pk] = Agency(pk=pk, uscc=code, name=name)
+        return agency
+
+    def draft_insert_values(self, draft: services.RecordDraft, key: str, legacy: bool) -> list[Any] | None:
+        """`_insert_values` from the record's draft: the staged columns, or None for the row-by-row path."""
         values = services.record_insert_values(draft, today=self.stamp_day, caches=self.insert_caches)
         if values is None or values[-1] != key:
             return None
+        iso = self.iso_dates
+        if iso is not None:
+            # SQLite: the dates as the ISO text Django's sqlite3 adapter would bind, made once per distinct date
+            # here (in the validating child) instead of by an adapter call per date and row in the writing process.
+            for i in _STAGED_DATES:
+                day = values[i]
+                if day is not None:
+                    text = iso.get(day)
+                    if text is None:
+                        text = iso[day] = day.isoformat()
+                    values[i] = text
         values[-1] = self.stamp  # natural key (staged in its own column) → stamp, then the legacy flag
-        values.append(subject.legacy)
+        values.append(legacy)
         return values
 
     # --- publication ------------------------------------------------------------------------------------------
@@ -845,6 +865,12 @@ def _publication_cache(rows: int) -> Iterator[None]:
 def _subject_key(ref: list[Any]) -> tuple[str, Any]:
     return (ref[0], ref[1])
 
+
+# The staged columns holding dates (positions in `services.STAGED_COLUMNS`).
+_STAGED_DATES = tuple(
+    services.STAGED_INDEX[name]
+    for name in ("decision_date", "conduct_date", "publicity_start", "publicity_min_end", "publicity_max_end")
+)
 
 # Staged column → its column name in `records_stagedrecord` (the same names as in `records_creditrecord`).
 _STAGED_COLUMN_NAMES = {f.attname: f.column for f in StagedRecord._meta.concrete_fields}
