@@ -229,8 +229,6 @@ GOVTRUST_INGEST_WRITER_THREAD = envint("GOVTRUST_INGEST_WRITER_THREAD", 1) == 1
 # Validate rows in a forked child process while this one reads and writes (core.ingest.parallel), for the
 # kinds that allow it.
 GOVTRUST_INGEST_PARALLEL = envint("GOVTRUST_INGEST_PARALLEL", 1) == 1
-# With the child: every how many chunks the importing process validates one itself (0: the child validates all).
-GOVTRUST_INGEST_PARENT_SHARE = envint("GOVTRUST_INGEST_PARENT_SHARE", 0)
 
 # --- Mail -----------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("GOVTRUST_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -60,10 +60,8 @@ def test_the_child_process_validates_exactly_as_inline_validation(tmp_path, sett
     bodies = [add_agency(100 + n, f"南京市第{n}局", nj) for n in range(3)]
     settings.GOVTRUST_INGEST_CHUNK_ROWS = 7  # several chunks in flight
     results = {}
-    # "child": the child validates every chunk; "shared": this process validates every second one itself.
-    for mode, parallel_on, share in (("inline", False, 0), ("child", True, 0), ("shared", True, 2)):
+    for mode, parallel_on in (("inline", False), ("child", True)):
         settings.GOVTRUST_INGEST_PARALLEL = parallel_on
-        settings.GOVTRUST_INGEST_PARENT_SHARE = share
         existing_doc = f"宁罚〔2024〕{mode}号"
         seed = write_csv(tmp_path / f"seed-{mode}.csv", LEGAL_HEADERS, [
             legal_row(bodies[2].name, bodies[2].uscc, AUTH, 行政处罚决定书文号=existing_doc)
@@ -79,15 +77,14 @@ def test_the_child_process_validates_exactly_as_inline_validation(tmp_path, sett
         results[mode] = outcome(batch)
         assert StagedRecord.objects.count() == 0 and StagedRow.objects.count() == 0
 
-    inline, child, shared = results["inline"], results["child"], results["shared"]
-    assert child["counts"] == shared["counts"] == inline["counts"] == ("published", 40, 36, 4, 36)
-    assert child["errors"] == shared["errors"] == inline["errors"]
+    inline, child = results["inline"], results["child"]
+    assert child["counts"] == inline["counts"] == ("published", 40, 36, 4, 36)
+    assert child["errors"] == inline["errors"]
     assert [row for row, _column, _reason in child["errors"]] == [7, 11, 14, 22]  # file rows (header = row 1)
     assert "与第10行重复" in child["errors"][1][2]
     assert "已存在" in child["errors"][3][2]
     strip = [(row, agency, status, severity) for row, agency, _doc, status, severity in inline["records"]]
-    for result in (child, shared):
-        assert [(row, agency, status, severity) for row, agency, _doc, status, severity in result["records"]] == strip
+    assert [(row, agency, status, severity) for row, agency, _doc, status, severity in child["records"]] == strip
 
 
 @pytest.mark.django_db

@@ -1,12 +1,10 @@
-"""Row validation for the import machinery: inline, or shared with one forked child process.
+"""Row validation for the import machinery: inline, or in one forked child process.
 
 Staging a big file is CPU-bound Python: reading and validating a row costs far more than writing it. A kind
 that sets `ImportKind.parallel_validation` has its file read and validated by a child process forked after
-`kind.begin(batch)` (so it inherits the kind's per-batch caches and the opened source): the child reads the
-file itself and validates every chunk but each `GOVTRUST_INGEST_PARENT_SHARE`-th, which this process reads and
-validates while it also de-duplicates and writes every chunk — two cores busy alike instead of one. Chunks are
-taken in file order, so everything after validation (duplicate detection, chunk commits, resume points) is
-exactly as inline.
+`kind.begin(batch)` (so it inherits the kind's per-batch caches and the opened source), while this process
+de-duplicates and writes the chunks it receives — two cores instead of one. Chunks come in file order, so
+everything after validation (duplicate detection, chunk commits, resume points) is exactly as inline.
 
 The child never uses the parent's database connections: it drops them unclosed (closing a PostgreSQL
 connection from a forked child would end the parent's session) and opens its own when a kind needs to read,
@@ -16,12 +14,11 @@ test's, or a service's) and the database is not an in-memory SQLite one; otherwi
 
 from __future__ import annotations
 
-import itertools
 import multiprocessing
 import os
 import queue
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
@@ -124,36 +121,22 @@ def validated_chunks(
     kind: ImportKind, source: Source, size: int, resume_after: int
 ) -> Iterator[tuple[list[Validated], int]]:
     """The file's rows after `resume_after`, validated, in chunks of `size`, in order, each with how far into the
-    file this process's reader is (bytes, for a progress estimate). With `can_fork(kind)`, a child process reads
-    the file too and validates most chunks (see `_Child`); otherwise every chunk is validated here."""
+    file the reader is (bytes, for a progress estimate): read and validated by a child process when
+    `can_fork(kind)`, otherwise here."""
     if not can_fork(kind):
-        for _index, rows in source.chunks(size, resume_after):
-            assert rows is not None
+        for rows in source.chunks(size, resume_after):
             yield validate_chunk(kind, rows), source.bytes_read()
         return
-    yield from _Child(kind, source, size, resume_after, parent_share()).run()
-
-
-def parent_share() -> int:
-    """Every how many chunks this process validates one itself (0: none) — `GOVTRUST_INGEST_PARENT_SHARE`."""
-    return max(0, int(getattr(settings, "GOVTRUST_INGEST_PARENT_SHARE", DEFAULT_PARENT_SHARE)))
-
-
-def _parent_takes(share: int) -> Callable[[int], bool]:
-    return lambda index: share > 0 and index % share == share - 1
+    yield from _Child(kind, source, size, resume_after).run()
 
 
 # Connections inherited by a forked child: kept referenced so that they are never closed (or collected) there.
 _INHERITED: list[Any] = []
 
 IN_FLIGHT = 2  # validated chunks the child may hold ready before the parent takes them (bounds memory)
-# The importing process also de-duplicates and writes every chunk. Measured on SQLite, 2 cores (100,000 rows): that
-# keeps it about as busy as the child, and validating every 7th or 4th chunk here as well was slower (both then
-# parse the whole file), so by default the child validates all; the share is there for a slower writer side.
-DEFAULT_PARENT_SHARE = 0
 
 
-def _put(results: Any, item: tuple[str, Any, int, int], parent: int) -> bool:
+def _put(results: Any, item: tuple[str, Any, int], parent: int) -> bool:
     """Hand a chunk to the importing process; False when that process is gone (killed: nothing will take it)."""
     while True:
         try:
@@ -164,28 +147,25 @@ def _put(results: Any, item: tuple[str, Any, int, int], parent: int) -> bool:
                 return False
 
 
-def _child_main(kind: ImportKind, source: Source, size: int, resume_after: int, share: int, results: Any) -> None:
+def _child_main(kind: ImportKind, source: Source, size: int, resume_after: int, results: Any) -> None:
     for alias in connections:
         wrapper = connections[alias]
         _INHERITED.append(wrapper.connection)
         wrapper.connection = None  # the next query opens the child's own connection
     parent = os.getppid()
-    parent_takes = _parent_takes(share)
     delivered = True
     try:
         try:
-            for index, rows in source.chunks(size, resume_after, take=lambda index: not parent_takes(index)):
-                if rows is None:  # the importing process validates this one
-                    continue
-                delivered = _put(results, ("ok", validate_chunk(kind, rows), index, source.bytes_read()), parent)
+            for rows in source.chunks(size, resume_after):
+                delivered = _put(results, ("ok", validate_chunk(kind, rows), source.bytes_read()), parent)
                 if not delivered:
                     break
             else:
-                delivered = _put(results, ("done", None, 0, 0), parent)
+                delivered = _put(results, ("done", None, 0), parent)
         except RefusedFile as exc:
-            delivered = _put(results, ("refused", str(exc), 0, 0), parent)
+            delivered = _put(results, ("refused", str(exc), 0), parent)
         except Exception:
-            delivered = _put(results, ("error", traceback.format_exc(), 0, 0), parent)
+            delivered = _put(results, ("error", traceback.format_exc(), 0), parent)
     finally:
         if not delivered:
             # The importing process was killed: do not wait at exit to flush chunks nobody will read.
@@ -196,24 +176,23 @@ def _child_main(kind: ImportKind, source: Source, size: int, resume_after: int, 
 
 
 class _Child:
-    """A child process that reads the file too and validates the chunks this process does not take itself (every
-    `share`-th). Only validated chunks cross the process boundary: pickling the raw rows to a child cost this
-    process ~12 µs a row, more than reading the file again (~3 µs a row for a chunk it does not take: the CSV
-    is parsed, the cells are not trimmed or mapped). Both readers cut the same chunks from the same file."""
+    """A child process that reads the file itself and validates it, chunk by chunk. Only validated chunks cross the
+    process boundary: pickling the raw rows to a child cost this process ~12 µs a row. (Splitting the chunks
+    between both processes — each reading the whole file, validating its share — was measured slower on SQLite and
+    PostgreSQL alike: this process's de-duplication and writes already keep it about as busy as the child.)"""
 
-    def __init__(self, kind: ImportKind, source: Source, size: int, resume_after: int, share: int) -> None:
+    def __init__(self, kind: ImportKind, source: Source, size: int, resume_after: int) -> None:
         context = multiprocessing.get_context("fork")
-        self.kind, self.source, self.size, self.resume_after, self.share = kind, source, size, resume_after, share
         self.results = context.Queue(maxsize=IN_FLIGHT)
         self.process = context.Process(
-            target=_child_main, args=(kind, source, size, resume_after, share, self.results), daemon=True
+            target=_child_main, args=(kind, source, size, resume_after, self.results), daemon=True
         )
         self.process.start()
 
-    def _get(self) -> tuple[str, Any, int, int]:
+    def _get(self) -> tuple[str, Any, int]:
         while True:
             try:
-                status, payload, index, read = self.results.get(timeout=1)
+                status, payload, read = self.results.get(timeout=1)
             except queue.Empty:
                 if not self.process.is_alive() and self.results.empty():
                     raise RuntimeError(f"the validating process ended (exit code {self.process.exitcode})") from None
@@ -222,32 +201,17 @@ class _Child:
                 raise RefusedFile(payload)
             if status == "error":
                 raise RuntimeError(f"validation failed in the child process:\n{payload}")
-            return status, payload, index, read
+            return status, payload, read
 
     def run(self) -> Iterator[tuple[list[Validated], int]]:
         finished = False
         try:
-            if self.share:
-                chunks: Iterator[tuple[int, Any]] = self.source.chunks(
-                    self.size, self.resume_after, take=_parent_takes(self.share)
-                )
-            else:  # the child validates every chunk: this process need not read the file at all
-                chunks = ((index, None) for index in itertools.count())
-            for index, rows in chunks:
-                if rows is not None:
-                    yield validate_chunk(self.kind, rows), self.source.bytes_read()
-                    continue
-                status, payload, got, read = self._get()
-                if status == "done" and not self.share:
+            while True:
+                status, payload, read = self._get()
+                if status == "done":
+                    finished = True
                     break
-                if status != "ok" or got != index:
-                    raise RuntimeError(f"the validating process sent {status} {got}, expected chunk {index}")
                 yield payload, read
-            else:
-                status, _payload, _index, _read = self._get()
-                if status != "done":
-                    raise RuntimeError(f"the validating process sent {status} after the last chunk")
-            finished = True
         finally:
             if finished:
                 self.process.join(timeout=10)

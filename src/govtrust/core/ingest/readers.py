@@ -200,34 +200,18 @@ class Source:
             if row_number > self.header_row:
                 yield row_number, values_of(cells), ""
 
-    def chunks(
-        self, size: int, resume_after: int = 0, take: Callable[[int], bool] | None = None
-    ) -> Iterator[tuple[int, list[Row] | None]]:
-        """The data rows after `resume_after` in chunks of `size`: (chunk index 0, 1, …, its rows).
-
-        With `take`, the rows of a chunk whose index it refuses are only counted, not built (None instead of the
-        rows): two processes reading the same file split its chunks between them so, on the same boundaries."""
-        if self.format == "jsonl":
-            numbered: Iterator[tuple[int, Any]] = ((row[0], row) for row in self._jsonl_rows())
-            build: Callable[[int, Any], Row] = lambda _n, row: row  # noqa: E731
-        else:
-            values_of = self._values_builder()
-            numbered = ((n, cells) for n, cells in self._cells() if n > self.header_row)
-            build = lambda n, cells: (n, values_of(cells), "")  # noqa: E731
-        index, count, chunk = 0, 0, []
-        taken = take is None or take(0)
-        for row_number, raw in numbered:
-            if row_number <= resume_after:
+    def chunks(self, size: int, resume_after: int = 0) -> Iterator[list[Row]]:
+        """The data rows after `resume_after` (a resumed run), in chunks of `size`."""
+        chunk: list[Row] = []
+        for row in self.rows():
+            if row[0] <= resume_after:
                 continue
-            if taken:
-                chunk.append(build(row_number, raw))
-            count += 1
-            if count >= size:
-                yield index, (chunk if taken else None)
-                index, count, chunk = index + 1, 0, []
-                taken = take is None or take(index)
-        if count:
-            yield index, (chunk if taken else None)
+            chunk.append(row)
+            if len(chunk) >= size:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
 
     def _values_builder(self) -> Callable[[list[str]], dict[str, str]]:
         """cells → {column key: trimmed text} for this file's header."""
