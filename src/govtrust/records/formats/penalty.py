@@ -16,6 +16,7 @@ categories (separated by ；;，,、/ or spaces): the most severe wins.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -376,7 +377,7 @@ class PenaltyLegalPerson(_Penalty):
             publicity = dates.get(values["publicity_until"])
             if publicity is None or publicity[0] is None or publicity[0] < decision_date:
                 return None
-        amounts = []
+        amounts: list[Decimal | None] = []
         for key in ("amount_fine", "amount_confiscated"):
             raw = values[key]
             if not raw:
