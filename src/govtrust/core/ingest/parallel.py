@@ -14,6 +14,7 @@ test's, or a service's) and the database is not an in-memory SQLite one; otherwi
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import queue
@@ -148,6 +149,9 @@ def _put(results: Any, item: tuple[str, Any, int], parent: int) -> bool:
 
 
 def _child_main(kind: ImportKind, source: Source, size: int, resume_after: int, results: Any) -> None:
+    # Everything inherited (Django, the kind's per-batch caches) lives until this process ends: keep it out of the
+    # cyclic garbage collector's passes, which otherwise cost ~4 µs a row here (~14 % of reading and validating).
+    gc.freeze()
     for alias in connections:
         wrapper = connections[alias]
         _INHERITED.append(wrapper.connection)
