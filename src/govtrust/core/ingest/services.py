@@ -464,7 +464,7 @@ class _ChunkWriter:
             self.seen.forget_through(chunk.last_row)
         else:
             self.in_flight_last_row = chunk.last_row
-            self.future = self.pool.submit(_commit_chunk, self.batch, self.kind, chunk)
+            self.future = self.pool.submit(_commit_chunk_in_thread, self.batch, self.kind, chunk)
 
     def close(self, *, raise_errors: bool = True) -> None:
         if self.pool is None:
@@ -554,15 +554,20 @@ def _delete_staged(batch: ImportBatch) -> None:
 
 
 # SQLite copies the write-ahead log into the database (a checkpoint, with an fsync) once it passes 1,000 pages — after
-# every chunk of a big import. The staging connection lets it grow to this many pages first (~32 MB).
+# every chunk of a big import. The writer thread's own connection (closed after staging) lets it grow to this many
+# pages first (~32 MB).
 STAGING_WAL_AUTOCHECKPOINT = 8192
+
+
+def _commit_chunk_in_thread(batch: ImportBatch, kind: ImportKind, chunk: _Chunk) -> None:
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA wal_autocheckpoint = {STAGING_WAL_AUTOCHECKPOINT}")
+    _commit_chunk(batch, kind, chunk)
 
 
 def _commit_chunk(batch: ImportBatch, kind: ImportKind, chunk: _Chunk) -> None:
     """One transaction: the batch counters move on (only from where this runner left them), then the rows."""
-    if connection.vendor == "sqlite" and not connection.in_atomic_block:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA wal_autocheckpoint = {STAGING_WAL_AUTOCHECKPOINT}")
     with transaction.atomic():
         moved = ImportBatch.objects.filter(
             pk=batch.pk, status=ImportBatch.Status.STAGING, last_chunk_row=batch.last_chunk_row
