@@ -176,10 +176,12 @@ def child_import(path: str, supplier: str) -> None:
     monitor = RssMonitor()
     monitor.start()
     started = time.perf_counter()
-    staged_at = [0.0]
+    cpu_started = time.process_time()
+    staged_at = [0.0, 0.0]
 
     def progress(done: int, total: int | None, message: str) -> None:
-        staged_at[0] = time.perf_counter() - started  # the last call comes just before publication
+        # The last call comes just before publication: wall time and this process's CPU time (both threads) so far.
+        staged_at[:] = [time.perf_counter() - started, time.process_time()]
 
     batch = ingest_start(actor=None, kind=KIND, source=path, file_name=Path(path).name, supplier_code=supplier)
     profile_to = os.environ.get("INGEST_PROFILE")  # a path: cProfile the import into it (pstats format)
@@ -205,6 +207,7 @@ def child_import(path: str, supplier: str) -> None:
         "child_peak_rss_mb": child.ru_maxrss / 1024,
         "peak_pss_mb": monitor.peak_pss_kb / 1024,  # the same sum with shared pages counted once
         "staging_s": staged_at[0],
+        "staging_cpu_s": staged_at[1] - cpu_started,  # this process only; the child's is child_cpu_s
         "peak_rss_mb": peak_kb / 1024,
         "status": batch.status,
         "rows": batch.rows_total,

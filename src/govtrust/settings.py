@@ -118,6 +118,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+GOVTRUST_SQLITE_CACHE_KB = envint("GOVTRUST_SQLITE_CACHE_KB", 65536)
+# The page cache of the one connection that publishes an import, for its big INSERT … SELECT only (records.formats).
+GOVTRUST_SQLITE_PUBLISH_CACHE_KB = envint("GOVTRUST_SQLITE_PUBLISH_CACHE_KB", 262144)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server and the worker read while one of them writes; IMMEDIATE takes the
     # write lock at BEGIN so two writers queue on busy_timeout instead of failing mid-transaction.
@@ -126,7 +129,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
-            f"PRAGMA cache_size=-{envint('GOVTRUST_SQLITE_CACHE_KB', 65536)};"
+            f"PRAGMA cache_size=-{GOVTRUST_SQLITE_CACHE_KB};"
         ),
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,

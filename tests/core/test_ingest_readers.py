@@ -184,3 +184,20 @@ def test_a_file_named_csv_that_is_really_a_workbook_is_read_as_xlsx(tmp_path):
     path = write_xlsx(tmp_path / "really.csv", [[code(1), "x", ""]])
     source, rows = rows_of(path)
     assert source.format == "xlsx" and len(rows) == 1
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "xlsx"])
+def test_chunks_hold_the_data_rows_after_the_resume_point_in_order(tmp_path, fmt):
+    # Empty rows, a row with a line break inside a quoted cell: chunks count data rows only.
+    data = [[code(i), f"第{i}行" + ("\n续" if i == 4 else ""), ""] for i in range(1, 12)]
+    data[5] = ["", "", ""]
+    if fmt == "csv":
+        path = write_csv(tmp_path / "c.csv", data)
+    elif fmt == "jsonl":
+        path = write_jsonl(tmp_path / "c.jsonl", [{"code": r[0], "note": r[1]} if r[0] else {} for r in data])
+    else:
+        path = write_xlsx(tmp_path / "c.xlsx", data)
+    source = open_source(path, path.name, KIND)
+    chunks = list(source.chunks(3, resume_after=3))
+    assert [len(rows) for rows in chunks[:-1]] == [3] * (len(chunks) - 1) and 1 <= len(chunks[-1]) <= 3
+    assert [row for rows in chunks for row in rows] == [r for r in source.rows() if r[0] > 3]

@@ -279,3 +279,21 @@ def test_publishing_a_batch_leaves_another_batchs_staged_rows_alone(cast, tmp_pa
     batch = run(csv_file(tmp_path, "b.csv", rows(cast)), cast.nj_credit.uscc)
     assert batch.status == ImportBatch.Status.PUBLISHED and batch.rows_published == 12
     assert list(StagedRecord.objects.values_list("batch_id", flat=True)) == [waiting.pk]
+
+
+@pytest.mark.django_db
+def test_a_run_stopped_between_staging_and_publication_is_published_by_the_next_run(cast, tmp_path):
+    def stopped(done: int, total: int | None, message: str) -> None:
+        if message == "正在入库":
+            raise KeyboardInterrupt  # as a process stopped right after staging: the batch stays staged
+
+    path = csv_file(tmp_path, "a.csv", rows(cast))
+    batch = ingest_start(actor=SYSTEM, kind=LEGAL, source=path, file_name=path.name, supplier_code=cast.nj_credit.uscc)
+    with pytest.raises(KeyboardInterrupt):
+        ingest_run(batch, progress=stopped)
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.STAGED and CreditRecord.objects.count() == 0
+    # The next run publishes without staging again (the kind's per-batch state is set up all the same).
+    batch = ingest_run(batch)
+    assert (batch.status, batch.rows_published, batch.result["set_based"]) == ("published", 12, 12)
+    assert StagedRecord.objects.count() == 0

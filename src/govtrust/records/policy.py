@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -583,9 +584,14 @@ def can_repair_on(min_end: datetime.date | None, start: datetime.date, today: da
 _BRACKETS = str.maketrans({"[": "〔", "［": "〔", "【": "〔", "]": "〕", "］": "〕", "】": "〕"})
 
 
+_HAS_BRACKET = re.compile("[\\[\\]［］【】]").search
+
+
 def normalise_document_number(text: str) -> str:
     """决定书文号 as compared: whitespace removed, the year brackets written 〔〕 whatever the supplier typed."""
-    return "".join((text or "").split()).translate(_BRACKETS)
+    text = "".join((text or "").split())
+    # `translate` looks every character up in the table (~1 µs for a Chinese number): only when there is a bracket.
+    return text.translate(_BRACKETS) if _HAS_BRACKET(text) else text
 
 
 def natural_key(document_number: str, authority_uscc: str, subject_identifier: str) -> str:

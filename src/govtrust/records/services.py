@@ -112,6 +112,12 @@ def allocate_numbers(count: int, *, year: int | None = None) -> list[str]:
     if count < 1:
         return []
     year = year or _today().year
+    first, last = allocate_number_block(count, year=year)
+    return [f"{NUMBER_PREFIX}{year}{n:07d}" for n in range(first, last + 1)]
+
+
+def allocate_number_block(count: int, *, year: int) -> tuple[int, int]:
+    """`allocate_numbers` as the block's first and last sequence numbers (no list of a million strings)."""
     while True:
         last = RecordNumberCounter.objects.filter(year=year).values_list("last", flat=True).first()
         if last is None:
@@ -122,7 +128,7 @@ def allocate_numbers(count: int, *, year: int | None = None) -> list[str]:
                 pass  # someone else created it first
             continue
         if RecordNumberCounter.objects.filter(year=year, last=last).update(last=last + count) == 1:
-            return [f"{NUMBER_PREFIX}{year}{n:07d}" for n in range(last + 1, last + count + 1)]
+            return last + 1, last + count
 
 
 # Unicode category Cc is exactly U+0000–U+001F and U+007F–U+009F; tab, LF and CR are allowed in texts.
@@ -870,6 +876,16 @@ def record_insert_values(
     cat = caches.get("cat")
     if cat is None:
         cat = caches["cat"] = catalog.current_catalog()
+    usual = _insert_values_usual(draft, today=today, caches=caches, cat=cat)
+    if usual is not None:
+        return usual
+    return _insert_values_checked(draft, today=today, caches=caches, cat=cat)
+
+
+def _insert_values_checked(
+    draft: RecordDraft, *, today: datetime.date, caches: dict[str, Any], cat: policy.Catalog
+) -> list[Any] | None:
+    """`record_insert_values` for any draft, through `_check_prechecked`."""
     window_cache = caches.setdefault("window", {})
     try:
         checked = _check_prechecked(
@@ -932,6 +948,116 @@ def record_insert_values(
     ]
 
 
+def _insert_values_usual(
+    draft: RecordDraft, *, today: datetime.date, caches: dict[str, Any], cat: policy.Catalog
+) -> list[Any] | None:
+    """`record_insert_values` for the usual draft of an import — an agency subject, texts present and within
+    their lengths, real dates in order, no extension — with every check of `_check_prechecked` made, those that
+    depend on few distinct inputs memoised together: the class/severity/sub-type, the deciding authority's USCC
+    and the window with its status. None when the draft is not that usual one: the general path then decides
+    (and words any rejection); so both give the same values for the same draft.
+    """
+    decision_date, conduct_date = draft.decision_date, draft.conduct_date
+    subject = draft.subject
+    document_number, authority_name = draft.document_number, draft.authority_name
+    facts, basis, content = draft.facts, draft.basis, draft.content
+    if (
+        type(decision_date) is not datetime.date
+        or (conduct_date is not None and (type(conduct_date) is not datetime.date or conduct_date > decision_date))
+        or draft.extension_years is not None
+        or type(subject) is not Agency
+        or type(document_number) is not str
+        or not document_number
+        or len(document_number) > 100
+        or type(authority_name) is not str
+        or not authority_name
+        or len(authority_name) > 200
+        or type(facts) is not str
+        or len(facts) > TEXT_MAX
+        or type(basis) is not str
+        or len(basis) > TEXT_MAX
+        or type(content) is not str
+        or len(content) > TEXT_MAX
+    ):
+        return None
+    record_class, severity, sub_type = draft.record_class or "", draft.severity or "", draft.sub_type or ""
+    usual = caches.get("usual")
+    if usual is None:
+        usual = caches["usual"] = {"kind": {}, "uscc": {}, "window": {}}
+    kind_key = (record_class, severity, sub_type)
+    kind_ok = usual["kind"].get(kind_key)
+    if kind_ok is None:
+        kind_ok = usual["kind"][kind_key] = not policy.check_record_kind(*kind_key)
+    raw_uscc = draft.authority_uscc or ""
+    code = usual["uscc"].get(raw_uscc)
+    if code is None:
+        check = validate_uscc(raw_uscc) if raw_uscc else None
+        code = usual["uscc"][raw_uscc] = check.code if check is not None and check.ok else ""
+    if not kind_ok or not code:
+        return None
+    window_key = (record_class, severity, sub_type, decision_date, conduct_date)
+    window_values = usual["window"].get(window_key)
+    if window_values is None:
+        try:
+            window = policy.compute_window(
+                cat,
+                record_class=record_class,
+                severity=severity,
+                sub_type=sub_type,
+                decision_date=decision_date,
+                conduct_date=conduct_date,
+                extension_years=None,
+                checked=True,
+            )
+        except policy.PolicyError:
+            window_values = False
+        else:
+            window_values = [
+                window.start,
+                window.min_end,
+                window.max_end,
+                window.publish,
+                window.rule_key,
+                window.rule_version,
+                window.provisional,
+                str(policy.status_on(window.start, window.max_end, today)),
+            ]
+        if len(usual["window"]) < 100_000:
+            usual["window"][window_key] = window_values
+    if window_values is False:
+        return None
+    uscc = subject.uscc
+    return [
+        str(record_class),
+        str(severity),
+        str(sub_type),
+        document_number,
+        authority_name,
+        code,
+        decision_date,
+        conduct_date,
+        facts,
+        basis,
+        content,
+        draft.amount_fine,
+        draft.amount_confiscated,
+        None,
+        _AGENCY_KIND,
+        subject.pk,
+        None,
+        None,
+        None,
+        str(subject.name),
+        draft.source_row,
+        draft.source_ref[:200],
+        *window_values,
+        f"{policy.normalise_document_number(document_number)}|{code}|A:{uscc}",
+    ]
+
+
+_AGENCY_KIND = str(SubjectKind.AGENCY)
+
+
 # The columns `record_insert_values` stages, in its order; every other column of a set-based insert is the
 # batch's (supplier, source, batch number), computed (number, timestamps, coverage) or its default.
 STAGED_COLUMNS = (
@@ -974,8 +1100,9 @@ def record_bulk_insert_select(
         return result
     today = _today()
     with transaction.atomic():
-        numbers = allocate_numbers(count, year=today.year)
-        inserted = insert_select(numbers[0][:-7], int(numbers[0][-7:]), _insert_fields())
+        first, last = allocate_number_block(count, year=today.year)
+        numbers = [f"{NUMBER_PREFIX}{today.year}{n:07d}" for n in (first, last)]
+        inserted = insert_select(numbers[0][:-7], first, _insert_fields())
         if inserted != count:
             raise RuntimeError(f"set-based insert stored {inserted} records, expected {count}")
         result.first_number, result.last_number = numbers[0], numbers[-1]

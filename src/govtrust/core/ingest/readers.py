@@ -21,7 +21,7 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -36,7 +36,14 @@ XLSX_MAX_ROWS_DEFAULT = 200_000
 _SAMPLE = 64 * 1024
 _ZERO_WIDTH = "\ufeff\u200b\u200c\u200d\u2060"
 _STRIP = " \t\r\n\x0b\x0c\xa0\u3000" + _ZERO_WIDTH
-_HAS_ZERO_WIDTH = re.compile(f"[{_ZERO_WIDTH}]").search
+
+
+def _has_zero_width(text: str) -> bool:
+    # Five `in` scans are twice as fast as one regular-expression search over a row's text.
+    return "\ufeff" in text or "\u200b" in text or "\u200c" in text or "\u200d" in text or "\u2060" in text
+
+
+_HAS_ZERO_WIDTH = _has_zero_width
 _JOIN = "".join
 _STR_STRIP = str.strip
 
@@ -188,15 +195,34 @@ class Source:
         if self.format == "jsonl":
             yield from self._jsonl_rows()
             return
+        values_of = self._values_builder()
+        for row_number, cells in self._cells():
+            if row_number > self.header_row:
+                yield row_number, values_of(cells), ""
+
+    def chunks(self, size: int, resume_after: int = 0) -> Iterator[list[Row]]:
+        """The data rows after `resume_after` (a resumed run), in chunks of `size`."""
+        chunk: list[Row] = []
+        for row in self.rows():
+            if row[0] <= resume_after:
+                continue
+            chunk.append(row)
+            if len(chunk) >= size:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
+    def _values_builder(self) -> Callable[[list[str]], dict[str, str]]:
+        """cells → {column key: trimmed text} for this file's header."""
         assert self.header_map is not None
         positions, absent = self.header_map.positions, self.header_map.absent
         # The usual file: every cell is a known column, in order. Its rows are built with C-level zip/map.
         keys = [key for _i, key in positions]
         in_order = [i for i, _key in positions] == list(range(len(positions)))
         width = len(positions)
-        for row_number, cells in self._cells():
-            if row_number <= self.header_row:
-                continue
+
+        def values_of(cells: list[str]) -> dict[str, str]:
             n = len(cells)
             # Zero-width characters are rare: when the row has none, `str.strip` alone is `clean` (a third of
             # the reader's time went into calling `clean` per cell).
@@ -207,7 +233,9 @@ class Source:
                 values = {key: (trim(cells[i]) if i < n else "") for i, key in positions}
             for key in absent:
                 values[key] = ""
-            yield row_number, values, ""
+            return values
+
+        return values_of
 
     def raw_rows(self) -> Iterator[tuple[int, list[str]]]:
         """(row number, every original cell as text) of each data row, in file order."""
@@ -251,7 +279,7 @@ class Source:
                         _("第%(row)d行附近的CSV格式错误：%(error)s") % {"row": row_number + 1, "error": exc}
                     ) from exc
                 row_number += 1
-                if any(c.strip() for c in cells):
+                if _JOIN(cells).strip():  # not an empty row (as any(c.strip() for c in cells), without a generator)
                     yield row_number, cells
         finally:
             text.close()

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import datetime
+import gc
 import hashlib
 import json
 import logging
@@ -280,6 +281,10 @@ def _run(batch: ImportBatch, kind: ImportKind, progress: Progress | None) -> Non
             raise _Superseded
         batch.status = ImportBatch.Status.STAGING
         _stage(batch, kind, source, progress)
+    else:
+        # Stopped after staging, before publication: nothing to stage, but `publish` relies on what `begin` sets
+        # up for the batch (the records kinds' stamp, caches and switches), as in any other run.
+        kind.begin(batch)
     if batch.rows_total == 0:
         raise RefusedFile(_("文件中没有数据行"))
     if batch.strict and batch.rows_rejected:
@@ -404,11 +409,18 @@ def _stage(batch: ImportBatch, kind: ImportKind, source: Source, progress: Progr
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
     file_size = max(1, batch.file_size)
     writer = _ChunkWriter(batch, kind, seen)
+    # Typed rows are ranked 1, 2, … in row order across runs (`TypedStagedRow.seq`).
+    typed_before = kind.staging_model.objects.filter(batch=batch).count() if kind.staging_model and resume_after else 0
+    # What exists now (Django, the kind's caches) outlives staging: the cyclic garbage collector need not walk it
+    # again and again while a million rows' objects come and go (frozen only for the staging; a worker lives on).
+    gc.freeze()
     try:
-        _stage_rows(batch, kind, source, progress, seen, writer, resume_after, dumps, file_size, size)
+        _stage_rows(batch, kind, source, progress, seen, writer, resume_after, dumps, file_size, size, typed_before)
     except BaseException:
         writer.close(raise_errors=False)  # the reader's or validator's error is the one to report
         raise
+    finally:
+        gc.unfreeze()
     writer.close()
     changed = ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.STAGING).update(
         status=ImportBatch.Status.STAGED
@@ -452,7 +464,7 @@ class _ChunkWriter:
             self.seen.forget_through(chunk.last_row)
         else:
             self.in_flight_last_row = chunk.last_row
-            self.future = self.pool.submit(_commit_chunk, self.batch, self.kind, chunk)
+            self.future = self.pool.submit(_commit_chunk_in_thread, self.batch, self.kind, chunk)
 
     def close(self, *, raise_errors: bool = True) -> None:
         if self.pool is None:
@@ -480,9 +492,9 @@ def _stage_rows(
     dumps: Callable[[Any], str],
     file_size: int,
     size: int,
+    typed_seq: int,
 ) -> None:
-    raw = parallel.chunks(source.rows(), size, resume_after)
-    for rows in parallel.validated_chunks(kind, raw):
+    for rows, read in parallel.validated_chunks(kind, source, size, resume_after):
         chunk = _new_chunk()
         for row_number, errors, natural_key, typed, data in rows:
             chunk.total += 1
@@ -496,7 +508,8 @@ def _stage_rows(
                 chunk.errors.extend(_error_rows(batch, kind, row_number, errors))
             elif typed is not None:
                 chunk.valid += 1
-                chunk.typed.append((batch.pk, row_number, natural_key, *typed))
+                typed_seq += 1
+                chunk.typed.append((batch.pk, row_number, natural_key, typed_seq, *typed))
             else:
                 chunk.valid += 1
                 chunk.staged.append((batch.pk, row_number, natural_key[:255], dumps(data)))
@@ -506,7 +519,6 @@ def _stage_rows(
             done = batch.rows_total
             total = source.total_rows
             if total is None:  # CSV / JSON Lines: estimate from how far into the file the reader is
-                read = source.bytes_read()
                 total = max(done, done * file_size // read) if read else None
             progress(done, total, _("已校验 %(n)d 行") % {"n": done})
 
@@ -541,6 +553,19 @@ def _delete_staged(batch: ImportBatch) -> None:
         rows.delete()
 
 
+# SQLite copies the write-ahead log into the database (a checkpoint, with an fsync) once it passes 1,000 pages — after
+# every chunk of a big import. The writer thread's own connection (closed after staging) lets it grow to this many
+# pages first (~32 MB).
+STAGING_WAL_AUTOCHECKPOINT = 8192
+
+
+def _commit_chunk_in_thread(batch: ImportBatch, kind: ImportKind, chunk: _Chunk) -> None:
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA wal_autocheckpoint = {STAGING_WAL_AUTOCHECKPOINT}")
+    _commit_chunk(batch, kind, chunk)
+
+
 def _commit_chunk(batch: ImportBatch, kind: ImportKind, chunk: _Chunk) -> None:
     """One transaction: the batch counters move on (only from where this runner left them), then the rows."""
     with transaction.atomic():
@@ -560,7 +585,7 @@ def _commit_chunk(batch: ImportBatch, kind: ImportKind, chunk: _Chunk) -> None:
                 if chunk.staged:
                     cursor.executemany(_stage_sql(), chunk.staged)
                 if chunk.typed:
-                    cursor.executemany(_stage_sql(kind.staging_model, kind.staging_columns), chunk.typed)
+                    cursor.executemany(_stage_sql(kind.staging_model, ("seq", *kind.staging_columns)), chunk.typed)
         if chunk.errors:
             ImportRowError.objects.bulk_create(chunk.errors, batch_size=1000)
     batch.last_chunk_row = chunk.last_row

@@ -103,6 +103,9 @@ class TypedStagedRow(models.Model):
     batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="+", db_index=False)
     row_number = models.PositiveBigIntegerField()
     natural_key = models.CharField(max_length=400, blank=True)
+    # The row's rank among its batch's typed rows (1, 2, … in row order, set by the framework at staging): a kind
+    # can number what it publishes from it without sorting (a window function over a million rows costs seconds).
+    seq = models.PositiveBigIntegerField(null=True)
 
     class Meta:
         abstract = True
