@@ -11,7 +11,8 @@
    written straight into `screening_watchlistentry` of a SQLite template cached under var/bench/
    (indexes dropped during the insert and created afterwards; `name_normalised` holds the name as given).
 2. Build: `govtrust watchlist index` in a child process — build_s is its wall time, rss_mb its peak RSS.
-3. HTTP: gunicorn (gthread, 1 worker: one core for Python; 4 threads for keep-alive) on 127.0.0.1.
+3. HTTP: gunicorn (gthread, 1 worker: one core for Python; SERVER_THREADS threads, default 1 — the poller still
+   keeps every client's keep-alive connection; 4 threads measured 348 vs 440 checks/s) on 127.0.0.1.
    Latency: 2,000 sequential single checks over one keep-alive connection; p50/p99 are SERVER times (the
    whole WSGI request, from gunicorn's access log `%(D)s`), client round trips reported beside them.
    Throughput: 4 client threads (http.client, keep-alive) for LOAD_S seconds → rps_one_core. Batch: one
@@ -53,6 +54,7 @@ PERSONS = 8_000_000
 CHECKS = 2_000
 BATCH = 10_000
 LOAD_S = float(os.environ.get("LOAD_S", "20"))
+THREADS = os.environ.get("SERVER_THREADS", "1")  # gthread threads of the one worker: 1 = fewest GIL hand-offs
 PAIRS = h.ROOT / "tests" / "screening" / "data" / "pairs.csv"
 HELDOUT = h.ROOT / "tests" / "screening" / "data" / "pairs_heldout.csv"
 PYTHON = sys.executable
@@ -231,7 +233,7 @@ class Api:
 def serve(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
     server = subprocess.Popen(
         [str(Path(PYTHON).parent / "gunicorn"), "govtrust.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", "1", "--worker-class", "gthread", "--threads", "4", "--timeout", "600",
+         "--workers", "1", "--worker-class", "gthread", "--threads", THREADS, "--timeout", "600",
          "--access-logfile", str(log), "--access-logformat", '%(U)s %(s)s %(D)s'],
         env=env, cwd=h.ROOT, stdout=subprocess.DEVNULL, stderr=open(log.with_suffix(".err"), "wb"),
     )  # fmt: skip
