@@ -22,6 +22,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from functools import cache
 
 from django.db import IntegrityError, connection, transaction
 
@@ -35,9 +36,11 @@ class RateDecision:
     retry_after: int = 0  # whole seconds, for the Retry-After header, when not allowed
 
 
-def _take_sql() -> str:
+@cache
+def _take_sql(vendor: str) -> str:
+    """The take statement for this database (built once: it runs on every API call that needs a lease)."""
     table = connection.ops.quote_name(RateLimitBucket._meta.db_table)
-    least, greatest = ("LEAST", "GREATEST") if connection.vendor == "postgresql" else ("MIN", "MAX")
+    least, greatest = ("LEAST", "GREATEST") if vendor == "postgresql" else ("MIN", "MAX")
     # available = what the bucket holds now (refilled since updated_at, capped) plus tokens given back.
     available = f"{least}(%s, tokens + {greatest}(%s - updated_at, 0) * %s + %s)"
     return (
@@ -51,7 +54,7 @@ def _take(*, key: str, capacity: int, rate: float, now: float, count: int, give_
     or does not exist yet."""
     available = [float(capacity), now, rate, float(give_back)]
     with connection.cursor() as cursor:
-        cursor.execute(_take_sql(), [*available, float(count), now, key, *available, float(count)])
+        cursor.execute(_take_sql(connection.vendor), [*available, float(count), now, key, *available, float(count)])
         return cursor.rowcount == 1
 
 

@@ -78,9 +78,10 @@ FORMS = ["有限公司", "有限责任公司", "股份有限公司"]
 HALF_TO_FULL = str.maketrans("()", "（）")
 
 
-def hand_pairs() -> list[tuple[str, str, int, str]]:
+def hand_pairs(path: Path = HERE / "hand_pairs.txt") -> list[tuple[str, str, int, str]]:
+    """The hand-written pairs of `path` ("= base", then "+ variant  kind" or "- negative  kind" lines)."""
     pairs, base = [], ""
-    for line in (HERE / "hand_pairs.txt").read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
         mark, rest = line[0], line[2:]

@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 import opencc
+from make_pairs import hand_pairs  # the same hand-pair file format (this folder is on sys.path when run)
 
 HERE = Path(__file__).parent
 S2T = opencc.OpenCC("s2t")
@@ -91,20 +92,6 @@ FORMS = [
 ]
 BRANCHES = ["分公司", "分公司", "分店", "办事处", "营业部"]
 FULL = str.maketrans({chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)})
-
-
-def hand_pairs() -> list[tuple[str, str, int, str]]:
-    pairs, base = [], ""
-    for line in (HERE / "hand_pairs_heldout.txt").read_text(encoding="utf-8").splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        mark, rest = line[0], line[2:]
-        if mark == "=":
-            base = rest.strip()
-            continue
-        name, variant = re.split(r"\s{2,}", rest.rstrip())
-        pairs.append((base, name, 1 if mark == "+" else 0, variant))
-    return pairs
 
 
 def generated(rng: random.Random, count: int) -> list[tuple[str, str, int, str]]:
@@ -190,7 +177,7 @@ def generated(rng: random.Random, count: int) -> list[tuple[str, str, int, str]]
 
 def main() -> None:
     rng = random.Random(SEED)
-    hand = hand_pairs()
+    hand = hand_pairs(HERE / "hand_pairs_heldout.txt")
     rows = [(*p, "hand") for p in hand] + [(*p, "generated") for p in generated(rng, 300)]
     out = csv.writer(sys.stdout, lineterminator="\n")
     out.writerow(["id", "name_a", "name_b", "label", "variant", "source"])
