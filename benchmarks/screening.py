@@ -1,5 +1,5 @@
 """Screening at scale, over loopback HTTP: synthetic lists in the database, the index snapshot built by
-`govtrust watchlist index`, gunicorn serving `/api/screening/check` and `/batch` from the mapped snapshot.
+`govtrust watchlist index`, one server process serving `/api/screening/check` and `/batch` from the mapped snapshot.
 
     .venv/bin/python benchmarks/screening.py              # 10,000,000 entries (2,000,000 organisations)
     SCALE=0.1 .venv/bin/python benchmarks/screening.py    # 1,000,000
@@ -11,20 +11,23 @@
    written straight into `screening_watchlistentry` of a SQLite template cached under var/bench/
    (indexes dropped during the insert and created afterwards; `name_normalised` holds the name as given).
 2. Build: `govtrust watchlist index` in a child process — build_s is its wall time, rss_mb its peak RSS.
-3. HTTP: gunicorn (gthread, 1 worker: one core for Python; SERVER_THREADS threads, default 1 — the poller still
-   keeps every client's keep-alive connection; 4 threads measured 348 vs 440 checks/s) on 127.0.0.1.
-   Latency: 2,000 sequential single checks over one keep-alive connection; p50/p99 are SERVER times (the
-   whole WSGI request, from gunicorn's access log `%(D)s`), client round trips reported beside them.
-   Throughput: 4 client threads (http.client, keep-alive) for LOAD_S seconds → rps_one_core. Batch: one
-   POST /batch of 10,000 subjects, client wall time. Every check is stored (`Screening` rows) as in
-   production. Query mix: 40% listed organisation names in a variant spelling (traditional characters,
-   有限责任公司, dropped region), 30% unlisted names, 20% USCCs (half listed), 10% ID numbers (half listed).
+3. HTTP: granian (`SERVER=granian`, the default: one worker process, one blocking thread for Django, one runtime
+   thread for HTTP, as the README deploys the screening API; `SERVER=gunicorn` with SERVER_WORKER_CLASS /
+   SERVER_THREADS for comparison) on 127.0.0.1. Latency: 2,000 sequential single checks over one keep-alive
+   connection; p50/p99 are SERVER times (the whole request, from the server's access log), client round trips
+   reported beside them. Throughput: the server's processes are pinned to the last CPU and this process (4 client
+   threads, http.client keep-alive) to the others for LOAD_S seconds → rps_one_core; the worker's CPU time over
+   that span is printed too (ms of CPU per check). Batch: one POST /batch of 10,000 subjects (server unpinned:
+   big batches use every core), client wall time. Every check is stored (`Screening` rows, audit rows,
+   operation log) as in production. Query mix: 40% listed organisation names in a variant spelling (traditional
+   characters, 有限责任公司, dropped region), 30% unlisted names, 20% USCCs (half listed), 10% ID numbers
+   (half listed).
 4. Accuracy on the frozen labelled set (tests/screening/data/pairs.csv, used while tuning: optimistic) and on
    the held-out set (pairs_heldout.csv, frozen before the matcher was ever run on it: the honest figure);
    baseline nomenklatura logic-v2 on both when NOMENKLATURA_PATH is set. `ACCURACY_ONLY=1` runs only this
    step (no database, no server) and prints the accuracy keys.
 
-The load generator runs on the same 2-core machine (it takes part of the second core).
+The load generator runs on the same 2-core machine, on the core the server is not pinned to.
 Last line: one JSON object with the issue's keys.
 """
 
@@ -54,7 +57,10 @@ PERSONS = 8_000_000
 CHECKS = 2_000
 BATCH = 10_000
 LOAD_S = float(os.environ.get("LOAD_S", "20"))
+SERVER = os.environ.get("SERVER", "granian")  # or "gunicorn" (SERVER_WORKER_CLASS, SERVER_THREADS)
+WORKER_CLASS = os.environ.get("SERVER_WORKER_CLASS", "gthread")
 THREADS = os.environ.get("SERVER_THREADS", "1")  # gthread threads of the one worker: 1 = fewest GIL hand-offs
+ACCESS_MARK = "ACCESS"
 PAIRS = h.ROOT / "tests" / "screening" / "data" / "pairs.csv"
 HELDOUT = h.ROOT / "tests" / "screening" / "data" / "pairs_heldout.csv"
 PYTHON = sys.executable
@@ -231,11 +237,21 @@ class Api:
 
 
 def serve(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
+    """The API server on a loopback port, one worker process, its access log (path, status, ms) in `log`."""
+    bin_dir = Path(PYTHON).parent
+    if SERVER == "granian":
+        command = [str(bin_dir / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
+                   "--workers", "1", "--blocking-threads", "1", "--runtime-threads", "1", "--no-ws",
+                   "--access-log", "--access-log-fmt", f"{ACCESS_MARK} %(path)s %(status)d %(dt_ms).3f",
+                   "govtrust.wsgi:application"]  # fmt: skip
+        out = open(log, "wb")
+    else:
+        command = [str(bin_dir / "gunicorn"), "govtrust.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1",
+                   "--worker-class", WORKER_CLASS, "--threads", THREADS, "--timeout", "600", "--access-logfile",
+                   str(log), "--access-logformat", f"{ACCESS_MARK} %(U)s %(s)s %(D)s"]  # fmt: skip
+        out = open(os.devnull, "wb")
     server = subprocess.Popen(
-        [str(Path(PYTHON).parent / "gunicorn"), "govtrust.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", "1", "--worker-class", "gthread", "--threads", THREADS, "--timeout", "600",
-         "--access-logfile", str(log), "--access-logformat", '%(U)s %(s)s %(D)s'],
-        env=env, cwd=h.ROOT, stdout=subprocess.DEVNULL, stderr=open(log.with_suffix(".err"), "wb"),
+        command, env=env, cwd=h.ROOT, stdout=out, stderr=open(log.with_suffix(".err"), "wb")
     )  # fmt: skip
     for _ in range(600):
         try:
@@ -243,12 +259,39 @@ def serve(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
             return server
         except OSError:
             time.sleep(0.2)
-    raise RuntimeError("gunicorn did not start")
+    raise RuntimeError(f"{SERVER} did not start")
 
 
 def server_times(log: Path, path: str, skip: int) -> list[float]:
-    times = [int(p[2]) / 1000 for line in log.read_text().splitlines() if (p := line.split())[0] == path]
+    """Server times (ms) of `path` from the access log, in order, without the first `skip`."""
+    times = []
+    for line in log.read_text().splitlines():
+        parts = line.split()
+        if len(parts) == 4 and parts[0] == ACCESS_MARK and parts[1] == path:
+            times.append(float(parts[3]) / (1000 if SERVER == "gunicorn" else 1))  # gunicorn: µs
     return times[skip:]
+
+
+def server_processes(pid: int) -> list[int]:
+    """The server's master process and its workers."""
+    return [pid, *map(int, Path(f"/proc/{pid}/task/{pid}/children").read_text().split())]
+
+
+def pin(pids: list[int], cpus: set[int]) -> None:
+    """Every thread of these processes (and threads they start later) on `cpus` only."""
+    for pid in pids:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            os.sched_setaffinity(int(task.name), cpus)
+
+
+def worker_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) used so far by the server's worker processes."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for child in server_processes(pid)[1:]:
+        fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total
 
 
 def rss_of_children(pid: int) -> float:
@@ -402,7 +445,19 @@ def main() -> None:
             record_ms.append(float(parts["record"]))
             decisions[decision] = decisions.get(decision, 0) + 1
         times = server_times(log, "/api/screening/check", skip=201)
+        # One core, literally: the server on CPU 1 only, this process (the load generator) on the others.
+        cpus = os.sched_getaffinity(0)
+        one_core = len(cpus) > 1
+        if one_core:
+            pin(server_processes(server.pid), {max(cpus)})
+            pin([os.getpid()], cpus - {max(cpus)})
+        cpu_before, load_started = worker_cpu_s(server.pid), time.perf_counter()
         rps = load_test(port, token, mix, LOAD_S)
+        load_wall = time.perf_counter() - load_started
+        server_core = (worker_cpu_s(server.pid) - cpu_before) / load_wall  # share of one core the worker used
+        if one_core:  # the batch may use every core (screening.parallel)
+            pin(server_processes(server.pid), cpus)
+            pin([os.getpid()], cpus)
         batch = queries(n_orgs, n_persons, BATCH, SEED + 2)
         started = time.perf_counter()
         answer = Api(port, token).post("/api/screening/batch", {"subjects": batch})
@@ -416,7 +471,9 @@ def main() -> None:
           f"p50 {h.percentile(client_ms, 50):.2f} ms p99 {h.percentile(client_ms, 99):.2f} ms; inside the view: "
           f"match p50 {h.percentile(match_ms, 50):.2f} p99 {h.percentile(match_ms, 99):.2f} ms, record p50 "
           f"{h.percentile(record_ms, 50):.2f} p99 {h.percentile(record_ms, 99):.2f} ms; "
-          f"worker RSS {server_rss:.0f} MB; load average before {load_before:.2f}, now {os.getloadavg()[0]:.2f}",
+          f"worker RSS {server_rss:.0f} MB; under load the worker used {server_core:.2f} of a core "
+          f"({server_core / rps * 1000:.2f} ms CPU per check); "
+          f"load average before {load_before:.2f}, now {os.getloadavg()[0]:.2f}",
           file=sys.stderr)  # fmt: skip
 
     accuracy_keys = accuracy_report()

@@ -84,3 +84,14 @@ def test_a_post_to_an_unknown_url_is_still_logged(client):
     client.post("/no/such/page/", {"a": "<script>"})
     entry = OperationLog.objects.get()
     assert (entry.status_code, entry.business_type, entry.path) == (404, "", "/no/such/page/")
+
+
+@pytest.mark.django_db
+def test_a_token_call_from_a_logged_in_browser_is_logged_as_the_client(client, sysadmin):
+    # The token authenticated the call, so the client acted, whoever's session cookie came along.
+    api_client = services.api_client_create(actor=sysadmin, name="开放数据用户", scopes=["opendata.read"])
+    plaintext, _ = services.api_token_issue(actor=sysadmin, client=api_client)
+    client.force_login(sysadmin)
+    client.get("/api/accounts/whoami", HTTP_AUTHORIZATION=f"Bearer {plaintext}")
+    entry = OperationLog.objects.get()
+    assert (entry.user_pk, entry.user_name, entry.api_client_pk) == (None, "api:开放数据用户", api_client.pk)

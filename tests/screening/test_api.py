@@ -6,7 +6,9 @@ import json
 from types import SimpleNamespace
 
 import pytest
+from django.db import connection
 
+from govtrust.accounts.models import OperationLog
 from govtrust.accounts.services import api_client_create, api_token_issue
 from govtrust.core.models import ObjectChange
 from govtrust.screening.models import Screening, WatchlistEntry
@@ -125,3 +127,49 @@ def test_an_answer_says_where_the_server_time_went(client, token):  # type: igno
     assert response.status_code == 200
     timing = response["Server-Timing"]
     assert timing.startswith("match;dur=") and ", record;dur=" in timing
+
+
+@pytest.mark.django_db
+def test_a_call_has_one_operation_log_row_written_with_its_screening(client, token):  # type: ignore[no-untyped-def]
+    body = post(client, "/api/screening/check", token, {"ref": "b1", "uscc": make_uscc(1)}).json()
+    entry = OperationLog.objects.get()  # written in the screening's transaction: the middleware adds none
+    stored = Screening.objects.get(request_id=body["request_id"])
+    assert (entry.business_type, entry.method, entry.status_code, entry.success) == (
+        "api.check",
+        "POST",
+        200,
+        True,
+    )
+    assert (entry.user_pk, entry.user_name, entry.api_client_pk) == (
+        None,
+        "api:某招标投标交易平台",
+        stored.api_client_pk,
+    )
+
+
+REFUSE_SCREENINGS = {
+    "sqlite": [
+        "CREATE TRIGGER refuse_screening BEFORE INSERT ON screening_screening "
+        "BEGIN SELECT RAISE(ABORT, 'disk refused'); END"
+    ],
+    "postgresql": [
+        "CREATE FUNCTION refuse_screening() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'disk refused'; END $$ "
+        "LANGUAGE plpgsql",
+        "CREATE TRIGGER refuse_screening BEFORE INSERT ON screening_screening "
+        "FOR EACH ROW EXECUTE FUNCTION refuse_screening()",
+    ],
+}
+
+
+@pytest.mark.django_db
+def test_a_call_whose_screening_cannot_be_stored_is_still_logged_with_its_error(client, token):  # type: ignore[no-untyped-def]
+    with connection.cursor() as cursor:  # the database itself refuses the screening row
+        for statement in REFUSE_SCREENINGS[connection.vendor]:
+            cursor.execute(statement)
+    client.raise_request_exception = False
+    response = post(client, "/api/screening/check", token, {"ref": "b1", "uscc": make_uscc(1)})
+    assert response.status_code == 500
+    assert not Screening.objects.exists()
+    assert not ObjectChange.objects.filter(object_type="screening.request").exists()
+    entry = OperationLog.objects.get()  # the screening's transaction rolled back; the middleware logged the call
+    assert (entry.business_type, entry.status_code, entry.success) == ("api.check", 500, False)

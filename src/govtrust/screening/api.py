@@ -20,6 +20,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 
 from govtrust.accounts.api_auth import ApiTokenAuth
+from govtrust.accounts.middleware import operation_log_row_for_view, operation_log_taken
 from govtrust.screening.services import Screened, Subject, screen_subjects, screenings_record
 
 SCOPE = "screening.query"
@@ -98,9 +99,17 @@ def _run(request: HttpRequest, subjects: list[Subject], body: Callable[[str, lis
     started = time.perf_counter()
     screened = screen_subjects(subjects)
     matched = time.perf_counter()
+    log_row = operation_log_row_for_view(request)
     request_id = screenings_record(
-        actor=client, screened=screened, platform=client.name, channel="api", api_client_pk=client.pk
+        actor=client,
+        screened=screened,
+        platform=client.name,
+        channel="api",
+        api_client_pk=client.pk,
+        operation_log=log_row,
     )
+    if log_row is not None:
+        operation_log_taken(request)
     recorded = time.perf_counter()
     response = HttpResponse(json.dumps(body(request_id, screened), ensure_ascii=False), content_type="application/json")
     # A JSON answer loads nothing: the strictest policy, set here so that the CSP middleware does not build

@@ -6,7 +6,7 @@ Lifecycle (issue 6 item 7):
   .npy per array), renames the directory into place and then publishes an `IndexSnapshot` row. Run by
   `govtrust watchlist index`, the daily sweep, a background job when the delta grows, or — only when no
   snapshot exists at all — by the first check (under a file lock, so parallel workers build it once).
-- `current_matcher()` maps the newest snapshot read-only (`mmap_mode="r"`: every gunicorn worker shares
+- `current_matcher()` maps the newest snapshot read-only (`mmap_mode="r"`: every server worker shares
   the same pages through the page cache) and builds in memory a small delta matcher of the entries added
   or changed since the snapshot was read. Both are consulted; a snapshot entry that has a newer version in
   the delta is ignored. The delta is refreshed when any list's (version, loaded_at) changes, so
@@ -72,21 +72,31 @@ def index_dir() -> Path:
 
 
 def list_versions() -> tuple[tuple[str, int, bool], ...]:
-    return tuple((code, version, active) for code, version, active, _at in _list_state())
+    return tuple((code, version, active) for code, version, active, _at in _list_state()[0])
 
 
-def _list_state() -> tuple[tuple[str, int, bool, object], ...]:
+def _list_state() -> tuple[tuple[tuple[str, int, bool, object], ...], str | None]:
+    """Every list's (code, version, active, loaded_at), and the newest snapshot's name (None: no snapshot).
+
+    One raw statement: this runs on every check, and the ORM's compile step costs more than the query."""
     # loaded_at is part of the key: a version number alone can repeat after a rolled-back load.
-    # A raw statement: this runs on every check, and the ORM's compile step costs more than the query.
     with connection.cursor() as cursor:
         cursor.execute(_LIST_STATE_SQL())
-        return tuple((code, version, bool(active), at) for code, version, active, at in cursor.fetchall())
+        rows = cursor.fetchall()
+    lists = tuple((code, version, bool(active), at) for kind, code, version, active, at in rows if kind == "L")
+    newest = next((name for kind, name, *_rest in rows if kind == "S"), None)
+    return lists, newest
 
 
 @lru_cache(maxsize=1)
 def _LIST_STATE_SQL() -> str:  # noqa: N802
-    table = connection.ops.quote_name(Watchlist._meta.db_table)
-    return f"SELECT code, version, active, loaded_at FROM {table} ORDER BY code"
+    lists = connection.ops.quote_name(Watchlist._meta.db_table)
+    snapshots = connection.ops.quote_name(IndexSnapshot._meta.db_table)
+    return (
+        f"SELECT 'L', code, version, active, loaded_at FROM {lists} "
+        f"UNION ALL SELECT 'S', newest.name, NULL, NULL, NULL "
+        f"FROM (SELECT name FROM {snapshots} ORDER BY id DESC LIMIT 1) newest ORDER BY 1, 2"
+    )
 
 
 def _rules() -> Rules:
@@ -236,14 +246,6 @@ def _newest() -> IndexSnapshot | None:
     return IndexSnapshot.objects.order_by("-pk").first()
 
 
-def _newest_name() -> str | None:
-    table = connection.ops.quote_name(IndexSnapshot._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT name FROM {table} ORDER BY id DESC LIMIT 1")
-        row = cursor.fetchone()
-    return row[0] if row else None
-
-
 def _usable(snapshot: IndexSnapshot | None, rules: Rules) -> bool:
     return (
         snapshot is not None
@@ -259,11 +261,10 @@ def _delta_filter(snapshot: IndexSnapshot) -> Q:
 def current_matcher() -> tuple[LayeredMatcher, tuple[tuple[str, int, bool], ...]]:
     """The matcher for the lists as they are now, and the list versions it answers for.
 
-    The fast path (nothing changed since the last call in this process) is two small raw queries."""
-    state = _list_state()
+    The fast path (nothing changed since the last call in this process) is one small raw query."""
+    state, newest = _list_state()
     versions = tuple((code, version, active) for code, version, active, _at in state)
     rules = _rules()
-    newest = _newest_name()
     with _lock:
         if newest is None or newest != _state.get("snapshot") or _state.get("rules_version") != rules.version:
             snapshot = _newest()

@@ -22,9 +22,10 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from govtrust.accounts.models import OperationLog
 from govtrust.core.audit import log_change, model_snapshot
 from govtrust.core.crypto import keyed_hash
-from govtrust.core.ingest.bulk import insert_rows
+from govtrust.core.ingest.bulk import insert_one, insert_rows
 from govtrust.screening.index import current_matcher, live_keys
 from govtrust.screening.matching import Query, Result
 from govtrust.screening.matching import identifiers as ids
@@ -142,9 +143,16 @@ def hit_payload(screened: Screened) -> list[dict[str, Any]]:
 
 @transaction.atomic
 def screenings_record(
-    *, actor: Any, screened: Sequence[Screened], platform: str, channel: str = "api", api_client_pk: int | None = None
+    *,
+    actor: Any,
+    screened: Sequence[Screened],
+    platform: str,
+    channel: str = "api",
+    api_client_pk: int | None = None,
+    operation_log: OperationLog | None = None,
 ) -> str:
-    """Store every screening of one request (one row per subject) and one audit row for the request.
+    """Store every screening of one request (one row per subject) and one audit row for the request, and the
+    request's operation-log row when given (the API's: one commit for all three, not two).
 
     Returns the request id. A person's ID number is kept only as its look-up hash and masked form."""
     request_id = uuid.uuid4().hex
@@ -188,6 +196,8 @@ def screenings_record(
         object_repr=platform[:200],
         message=f"screened {len(rows)}: {counts}",
     )
+    if operation_log is not None:
+        insert_one(operation_log)
     return request_id
 
 

@@ -42,9 +42,11 @@ def insert_rows(
             if len(batch) >= batch_size:
                 cursor.executemany(sql, batch)
                 written, batch = written + len(batch), []
-        if batch:
+        if len(batch) == 1:
+            cursor.execute(sql, batch[0])  # one screening per API call: a plain execute is the cheaper call
+        elif batch:
             cursor.executemany(sql, batch)
-            written += len(batch)
+        written += len(batch)
     return written
 
 
