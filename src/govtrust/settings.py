@@ -121,6 +121,9 @@ DATABASES = {
 GOVTRUST_SQLITE_CACHE_KB = envint("GOVTRUST_SQLITE_CACHE_KB", 65536)
 # The page cache of the one connection that publishes an import, for its big INSERT … SELECT only (records.formats).
 GOVTRUST_SQLITE_PUBLISH_CACHE_KB = envint("GOVTRUST_SQLITE_PUBLISH_CACHE_KB", 262144)
+# A publication of at least this many rows into a SQLite table holding at most half as many drops the table's indexes
+# and creates them again after its INSERT (core.ingest.bulk.sqlite_indexes_rebuilt); 0 turns that off.
+GOVTRUST_SQLITE_INDEX_REBUILD_MIN_ROWS = envint("GOVTRUST_SQLITE_INDEX_REBUILD_MIN_ROWS", 100_000)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server and the worker read while one of them writes; IMMEDIATE takes the
     # write lock at BEGIN so two writers queue on busy_timeout instead of failing mid-transaction.

@@ -11,14 +11,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from registry.builders import SYSTEM, make_uscc
 
 from govtrust.core.events import OutboxEvent
+from govtrust.core.ingest.bulk import sqlite_indexes_rebuilt
 from govtrust.core.ingest.services import ingest_run, ingest_start
 from govtrust.core.models import ImportBatch, ObjectChange, StagedRow
 from govtrust.records import services
-from govtrust.records.models import CreditRecord, RecordChange, RecordNumberCounter, StagedRecord
+from govtrust.records.models import CURRENT_NATURAL_KEY, CreditRecord, RecordChange, RecordNumberCounter, StagedRecord
 
 from .formats_helpers import LEGAL_HEADERS, errors_of, legal_row, write_csv
 
@@ -81,7 +83,7 @@ def outcome(batch: ImportBatch) -> dict[str, Any]:
     after.pop("batch_number")
     [event] = [e.payload for e in OutboxEvent.objects.filter(name="records.batch_in_force")
                if e.payload["batch_number"] == batch.number]  # fmt: skip
-    result = {k: v for k, v in batch.result.items() if k != "set_based"}
+    result = {k: v for k, v in batch.result.items() if k not in {"set_based", "indexes_rebuilt"}}
     return {
         "records": [{k: v for k, v in r.items() if k not in VOLATILE} for r in records],
         "offsets": [n - first for n in numbers],
@@ -297,3 +299,80 @@ def test_a_run_stopped_between_staging_and_publication_is_published_by_the_next_
     batch = ingest_run(batch)
     assert (batch.status, batch.rows_published, batch.result["set_based"]) == ("published", 12, 12)
     assert StagedRecord.objects.count() == 0
+
+
+def record_indexes() -> list[tuple[str, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s ORDER BY name",
+            [CreditRecord._meta.db_table],
+        )
+        return cursor.fetchall()
+
+
+@pytest.mark.django_db
+def test_a_first_big_load_builds_the_indexes_after_the_rows_and_stores_exactly_the_same(cast, tmp_path, settings):
+    settings.GOVTRUST_SQLITE_INDEX_REBUILD_MIN_ROWS = 1  # every set-based publication counts as big here
+    before = record_indexes() if connection.vendor == "sqlite" else []
+    by_row, set_based, batch = both_paths(cast, tmp_path, settings, rows(cast))
+    assert set_based == by_row
+    # The table was empty, so on SQLite the indexes were dropped and built again; never on PostgreSQL.
+    assert batch.result["indexes_rebuilt"] is (connection.vendor == "sqlite")
+    if connection.vendor == "sqlite":
+        assert record_indexes() == before  # the same indexes, from the same SQL
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA integrity_check")
+            assert cursor.fetchall() == [("ok",)]
+    # The rebuilt unique index holds: the same decision about the same body cannot come in twice.
+    assert run(csv_file(tmp_path, "c.csv", rows(cast), blank_lines=2), cast.nj_credit.uscc).rows_published == 0
+
+
+@pytest.mark.django_db
+def test_a_load_into_a_table_holding_more_than_half_as_many_rows_keeps_its_indexes(cast, tmp_path, settings):
+    settings.GOVTRUST_SQLITE_INDEX_REBUILD_MIN_ROWS = 1
+    settings.GOVTRUST_RECORDS_SET_PUBLISH = True
+    run(csv_file(tmp_path, "a.csv", rows(cast)[:8]), cast.nj_credit.uscc)  # 8 records in the table
+    more = [
+        legal_row(cast.xw_gov.name, cast.xw_gov.uscc, AUTH, 行政处罚决定书文号=f"宁市监罚〔2026〕{n}号")
+        for n in range(12)
+    ]
+    batch = run(csv_file(tmp_path, "b.csv", more), cast.nj_credit.uscc)
+    assert (batch.rows_published, batch.result["indexes_rebuilt"]) == (12, False)  # 8 > 12 / 2
+
+
+@pytest.mark.django_db
+def test_a_duplicate_found_while_rebuilding_a_unique_index_undoes_the_whole_insert(cast, tmp_path, settings):
+    if connection.vendor != "sqlite":
+        pytest.skip("the indexes are rebuilt on SQLite only (PostgreSQL would lock readers out)")
+    settings.GOVTRUST_SQLITE_INDEX_REBUILD_MIN_ROWS = 1
+    settings.GOVTRUST_RECORDS_SET_PUBLISH = True
+    run(csv_file(tmp_path, "a.csv", rows(cast)[:1]), cast.nj_credit.uscc)
+    before = record_indexes()
+    columns = [f.column for f in CreditRecord._meta.concrete_fields if not f.primary_key and f.column != "number"]
+    copy = ", ".join(f'"{c}"' for c in columns)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        with sqlite_indexes_rebuilt(CreditRecord, rows=5, also=(CURRENT_NATURAL_KEY,)) as rebuilt:
+            assert rebuilt
+            with connection.cursor() as cursor:  # the same natural key again, under another number
+                cursor.execute(
+                    f'INSERT INTO records_creditrecord ("number", {copy}) '  # noqa: S608
+                    f"SELECT number || 'X', {copy} FROM records_creditrecord"
+                )
+    assert record_indexes() == before
+    assert CreditRecord.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_only_public_staged_rows_are_deleted_without_zeroing_and_the_setting_comes_back(cast, tmp_path, settings):
+    # Staged registered bodies' records are public by policy; the JSON staging (persons, civil servants) is not.
+    assert StagedRecord.residue_is_public and not getattr(StagedRow, "residue_is_public", False)
+    settings.GOVTRUST_RECORDS_SET_PUBLISH = True
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA secure_delete = 1")  # as Debian's build has it
+    batch = run(csv_file(tmp_path, "a.csv", rows(cast)), cast.nj_credit.uscc)
+    assert batch.rows_published == 12 and not StagedRecord.objects.exists()
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA secure_delete")
+            assert cursor.fetchone()[0] == 1

@@ -100,6 +100,10 @@ def _either(first: Q | None, second: Q | None) -> Q:
     return parts[0] | parts[1] if len(parts) == 2 else parts[0]
 
 
+# The partial unique index of current records' natural keys (every new record enters it).
+CURRENT_NATURAL_KEY = "creditrecord_current_natural_key"
+
+
 class CreditRecordQuerySet(models.QuerySet["CreditRecord"]):
     def published(self, today: datetime.date | None = None) -> CreditRecordQuerySet:
         """What may be shown to the public: government bodies' dishonesty records inside their window.
@@ -274,9 +278,7 @@ class CreditRecord(ConcurrentTransitionMixin, models.Model):
                 ),
             ),
             # A revoked record is no longer current: the same decision may be reported again afterwards.
-            models.UniqueConstraint(
-                fields=["natural_key"], condition=~Q(status="revoked"), name="creditrecord_current_natural_key"
-            ),
+            models.UniqueConstraint(fields=["natural_key"], condition=~Q(status="revoked"), name=CURRENT_NATURAL_KEY),
         ]
         # Every index costs each of a million imported rows an insert: only what a query path needs (the list
         # with each one's query is in docs/records.md, "Indexes"). The partial unique index on `natural_key`
@@ -360,6 +362,10 @@ class StagedRecord(TypedStagedRow):
     was identified by a legacy code. Subject columns are plain integers: the registry rows existed at staging,
     and publication checks the records' own foreign keys.
     """
+
+    # Only registered government bodies' new records are staged here (`RecordKind._insert_values`): public by
+    # policy, about no person, so their deletion after publication need not zero the freed pages.
+    residue_is_public = True
 
     record_class = models.CharField(max_length=20)
     severity = models.CharField(max_length=10, blank=True)

@@ -19,6 +19,7 @@ the runner whose UPDATE matches no row stops. Publication is claimed the same wa
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime
 import gc
@@ -550,7 +551,25 @@ def _delete_staged(batch: ImportBatch) -> None:
             # optimisation — pages are freed, not rewritten one by one (a million staged rows: ~5 s → <1 s).
             # The check is safe: the caller holds SQLite's one write lock, so no other batch can stage meanwhile.
             rows = model.objects.all()
-        rows.delete()
+        with _zeroing_freed_pages(on=not getattr(model, "residue_is_public", False)):
+            rows.delete()
+
+
+@contextlib.contextmanager
+def _zeroing_freed_pages(*, on: bool) -> Iterator[None]:
+    """SQLite's `secure_delete` for one statement: off only for staged rows whose residue is public
+    (`TypedStagedRow.residue_is_public`); on, as the build's default, for everything else."""
+    if on or connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA secure_delete")
+        before = cursor.fetchone()[0]
+        cursor.execute("PRAGMA secure_delete = OFF")
+        try:
+            yield
+        finally:
+            cursor.execute(f"PRAGMA secure_delete = {int(before)}")
 
 
 # SQLite copies the write-ahead log into the database (a checkpoint, with an fsync) once it passes 1,000 pages — after

@@ -39,7 +39,7 @@ from django.utils.translation import gettext_lazy
 from govtrust.core import codes
 from govtrust.core.crypto import keyed_hash, sm4_encrypt
 from govtrust.core.ingest import CellError, Column, ImportKind, RowOutcome, Staged
-from govtrust.core.ingest.bulk import chunked, insert_rows
+from govtrust.core.ingest.bulk import chunked, insert_rows, sqlite_indexes_rebuilt
 from govtrust.core.ingest.services import batch_actor, reject_at_publish
 from govtrust.core.ingest.values import parse_date, parse_decimal
 from govtrust.core.masking import mask_id_number
@@ -47,6 +47,7 @@ from govtrust.core.models import ImportBatch, Region
 from govtrust.core.validators import CodeCheck, check_id_number, check_uscc
 from govtrust.records import policy, services
 from govtrust.records.models import (
+    CURRENT_NATURAL_KEY,
     CreditRecord,
     FaultToleranceRuling,
     RecordStatus,
@@ -605,9 +606,13 @@ class RecordKind(ImportKind):
                 statement, select_params = sql.insert(
                     fields, where, prefix=prefix, first=first, batch_values=batch_values, ranked=ranked_in_order
                 )
-                with _publication_cache(count):
+                # A first big load into a table with few records yet: build its indexes after the rows instead
+                # of inserting into them row by row (core.ingest.bulk.sqlite_indexes_rebuilt; SQLite only).
+                rebuilt = sqlite_indexes_rebuilt(CreditRecord, rows=count, also=(CURRENT_NATURAL_KEY,))
+                with _publication_cache(count), rebuilt as counts["indexes_rebuilt"]:
                     cursor.execute(statement, [*select_params, *params])
-                return int(cursor.rowcount)
+                    inserted = int(cursor.rowcount)
+                return inserted
 
             return services.record_bulk_insert_select(
                 actor=actor,
