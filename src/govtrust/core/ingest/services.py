@@ -540,6 +540,21 @@ def _stage_sql(model: Any = StagedRow, columns: tuple[str, ...] = ("data",)) -> 
     return sql
 
 
+def _stage_write(cursor: Any, model: Any, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    """Write staged rows (batch_id, row_number, natural_key, *columns): `executemany` on SQLite, `COPY` on
+    PostgreSQL — there executemany binds and executes every row on its own (a 100,000-row file staged at ~10,000
+    rows/s with the server and the driver waiting on each other); COPY streams the chunk in one statement, every
+    value as text that the server parses by column type (ISO dates, decimals, NULL)."""
+    if connection.vendor != "postgresql":
+        cursor.executemany(_stage_sql(model, columns), rows)
+        return
+    qn = connection.ops.quote_name
+    names = ["batch_id", "row_number", "natural_key", *(model._meta.get_field(c).column for c in columns)]
+    with cursor.cursor.copy(f"COPY {qn(model._meta.db_table)} ({', '.join(qn(n) for n in names)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
 def _delete_staged(batch: ImportBatch) -> None:
     """Drop the batch's staged rows (inside the caller's transaction)."""
     for model in (StagedRow, get_kind(batch.kind).staging_model):
@@ -602,9 +617,9 @@ def _commit_chunk(batch: ImportBatch, kind: ImportKind, chunk: _Chunk) -> None:
         if chunk.staged or chunk.typed:
             with connection.cursor() as cursor:
                 if chunk.staged:
-                    cursor.executemany(_stage_sql(), chunk.staged)
+                    _stage_write(cursor, StagedRow, ("data",), chunk.staged)
                 if chunk.typed:
-                    cursor.executemany(_stage_sql(kind.staging_model, ("seq", *kind.staging_columns)), chunk.typed)
+                    _stage_write(cursor, kind.staging_model, ("seq", *kind.staging_columns), chunk.typed)
         if chunk.errors:
             ImportRowError.objects.bulk_create(chunk.errors, batch_size=1000)
     batch.last_chunk_row = chunk.last_row
