@@ -550,7 +550,9 @@ def _stage_write(cursor: Any, model: Any, columns: tuple[str, ...], rows: list[t
         return
     qn = connection.ops.quote_name
     names = ["batch_id", "row_number", "natural_key", *(model._meta.get_field(c).column for c in columns)]
-    with cursor.cursor.copy(f"COPY {qn(model._meta.db_table)} ({', '.join(qn(n) for n in names)}) FROM STDIN") as copy:
+    statement = f"COPY {qn(model._meta.db_table)} ({', '.join(qn(n) for n in names)}) FROM STDIN"
+    # The driver's cursor directly (Django's wrapper has no COPY); its errors still surface as Django's.
+    with connection.wrap_database_errors, cursor.cursor.copy(statement) as copy:
         for row in rows:
             copy.write_row(row)
 
