@@ -232,6 +232,9 @@ GOVTRUST_INGEST_WRITER_THREAD = envint("GOVTRUST_INGEST_WRITER_THREAD", 1) == 1
 # Validate rows in a forked child process while this one reads and writes (core.ingest.parallel), for the
 # kinds that allow it.
 GOVTRUST_INGEST_PARALLEL = envint("GOVTRUST_INGEST_PARALLEL", 1) == 1
+# A CSV file of such a kind is staged by two forked processes that validate and write alternate chunks
+# (core.ingest.parallel.staged_in_parts); 0: one validating child as above.
+GOVTRUST_INGEST_SPLIT = envint("GOVTRUST_INGEST_SPLIT", 1) == 1
 
 # --- Mail -----------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("GOVTRUST_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -7,6 +7,7 @@ parallel path runs only outside the caller's transaction (and never on an in-mem
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -53,21 +54,24 @@ def data(bodies: list[Any], existing_doc: str) -> list[dict[str, Any]]:
 
 @pytest.mark.skipif(connection.vendor == "sqlite" and connection.is_in_memory_db(), reason="needs a file database")
 @pytest.mark.django_db(transaction=True)
-def test_the_child_process_validates_exactly_as_inline_validation(tmp_path, settings):
+def test_the_child_process_and_the_split_staging_validate_exactly_as_inline_validation(tmp_path, settings):
     js = make_region("320000", "江苏省", 1, None)
     nj = make_region("320100", "南京市", 2, js)
     supplier = add_agency(3, "南京市发展和改革委员会", nj, is_credit_office=True)
     bodies = [add_agency(100 + n, f"南京市第{n}局", nj) for n in range(3)]
-    settings.GOVTRUST_INGEST_CHUNK_ROWS = 7  # several chunks in flight
+    settings.GOVTRUST_INGEST_CHUNK_ROWS = 7  # several chunks in flight, each process with several of its own
     results = {}
-    for mode, parallel_on in (("inline", False), ("child", True)):
+    csv_file = SimpleNamespace(format="csv")
+    for mode, parallel_on, split_on in (("inline", False, False), ("child", True, False), ("split", True, True)):
         settings.GOVTRUST_INGEST_PARALLEL = parallel_on
+        settings.GOVTRUST_INGEST_SPLIT = split_on
         existing_doc = f"宁罚〔2024〕{mode}号"
         seed = write_csv(tmp_path / f"seed-{mode}.csv", LEGAL_HEADERS, [
             legal_row(bodies[2].name, bodies[2].uscc, AUTH, 行政处罚决定书文号=existing_doc)
         ])  # fmt: skip
         assert import_file(seed, supplier.uscc).rows_published == 1
         assert parallel.can_fork(get_kind(LEGAL)) is parallel_on
+        assert parallel.can_split(get_kind(LEGAL), csv_file) is split_on  # type: ignore[arg-type]
         rows = data(bodies, existing_doc)
         # Same rows, other decision numbers per mode (the first import's records would collide otherwise).
         for row in rows:
@@ -75,16 +79,25 @@ def test_the_child_process_validates_exactly_as_inline_validation(tmp_path, sett
                 row["行政处罚决定书文号"] = row["行政处罚决定书文号"].replace("〕", f"〕{mode}")
         batch = import_file(write_csv(tmp_path / f"{mode}.csv", LEGAL_HEADERS, rows), supplier.uscc)
         results[mode] = outcome(batch)
+        # The typed rows were ranked 1 … n in file order: one INSERT numbered them in that order.
+        assert batch.result["set_based"] == batch.rows_published
+        numbers = [int(n[-7:]) for n in CreditRecord.objects.filter(batch_number=batch.number)
+                   .order_by("source_row").values_list("number", flat=True)]  # fmt: skip
+        assert numbers == list(range(numbers[0], numbers[0] + len(numbers)))
         assert StagedRecord.objects.count() == 0 and StagedRow.objects.count() == 0
 
-    inline, child = results["inline"], results["child"]
-    assert child["counts"] == inline["counts"] == ("published", 40, 36, 4, 36)
-    assert child["errors"] == inline["errors"]
-    assert [row for row, _column, _reason in child["errors"]] == [7, 11, 14, 22]  # file rows (header = row 1)
-    assert "与第10行重复" in child["errors"][1][2]
-    assert "已存在" in child["errors"][3][2]
+    inline = results["inline"]
+    assert inline["counts"] == ("published", 40, 36, 4, 36)
+    assert [row for row, _column, _reason in inline["errors"]] == [7, 11, 14, 22]  # file rows (header = row 1)
+    assert "与第10行重复" in inline["errors"][1][2]
+    assert "已存在" in inline["errors"][3][2]
     strip = [(row, agency, status, severity) for row, agency, _doc, status, severity in inline["records"]]
-    assert [(row, agency, status, severity) for row, agency, _doc, status, severity in child["records"]] == strip
+    for mode in ("child", "split"):
+        assert results[mode]["counts"] == inline["counts"]
+        assert results[mode]["errors"] == inline["errors"]
+        assert [
+            (row, agency, status, severity) for row, agency, _doc, status, severity in results[mode]["records"]
+        ] == strip
 
 
 @pytest.mark.django_db
@@ -108,3 +121,51 @@ def test_a_refused_file_stops_the_child_and_keeps_nothing(tmp_path):
     assert batch.status == ImportBatch.Status.REFUSED
     assert "无法按" in batch.message
     assert StagedRecord.objects.count() == 0 and CreditRecord.objects.count() == 0
+
+
+REFUSE_STAGING = {
+    "sqlite": [
+        "CREATE TRIGGER refuse_staging BEFORE INSERT ON records_stagedrecord WHEN NEW.row_number > 20 "
+        "BEGIN SELECT RAISE(ABORT, 'disk refused'); END"
+    ],
+    "postgresql": [
+        "CREATE FUNCTION refuse_staging() RETURNS trigger AS $$ BEGIN IF NEW.row_number > 20 THEN "
+        "RAISE EXCEPTION 'disk refused'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql",
+        "CREATE TRIGGER refuse_staging BEFORE INSERT ON records_stagedrecord "
+        "FOR EACH ROW EXECUTE FUNCTION refuse_staging()",
+    ],
+}
+DROP_REFUSAL = {
+    "sqlite": ["DROP TRIGGER refuse_staging"],
+    "postgresql": ["DROP TRIGGER refuse_staging ON records_stagedrecord", "DROP FUNCTION refuse_staging()"],
+}
+
+
+@pytest.mark.skipif(connection.vendor == "sqlite" and connection.is_in_memory_db(), reason="needs a file database")
+@pytest.mark.django_db(transaction=True)
+def test_a_staging_process_whose_writes_fail_stops_the_import_and_a_second_run_completes_it(tmp_path, settings):
+    js = make_region("320000", "江苏省", 1, None)
+    nj = make_region("320100", "南京市", 2, js)
+    supplier = add_agency(3, "南京市发展和改革委员会", nj, is_credit_office=True)
+    bodies = [add_agency(100 + n, f"南京市第{n}局", nj) for n in range(3)]
+    settings.GOVTRUST_INGEST_CHUNK_ROWS = 7
+    settings.GOVTRUST_INGEST_SPLIT = True
+    rows = [legal_row(bodies[n % 3].name, bodies[n % 3].uscc, AUTH, 行政处罚决定书文号=f"宁罚〔2025〕{n}号")
+            for n in range(40)]  # fmt: skip
+    path = write_csv(tmp_path / "a.csv", LEGAL_HEADERS, rows)
+    batch = ingest_start(actor=SYSTEM, kind=LEGAL, source=path, file_name=path.name, supplier_code=supplier.uscc)
+    with connection.cursor() as cursor:  # the database refuses the chunk holding row 21 on (a full disk, say)
+        for statement in REFUSE_STAGING[connection.vendor]:
+            cursor.execute(statement)
+    with pytest.raises(RuntimeError, match="disk refused"):
+        ingest_run(batch)
+    batch.refresh_from_db()
+    # The chunks before it stay committed (rows 2–15, file rows with the header as row 1); nothing is published.
+    assert (batch.status, batch.last_chunk_row, batch.rows_total) == (ImportBatch.Status.FAILED, 15, 14)
+    assert CreditRecord.objects.count() == 0
+    with connection.cursor() as cursor:
+        for statement in DROP_REFUSAL[connection.vendor]:
+            cursor.execute(statement)
+    batch = ingest_run(batch)  # resumes after row 15
+    assert (batch.status, batch.rows_total, batch.rows_published) == (ImportBatch.Status.PUBLISHED, 40, 40)
+    assert StagedRecord.objects.count() == 0

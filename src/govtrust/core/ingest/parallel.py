@@ -19,7 +19,8 @@ import multiprocessing
 import os
 import queue
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -137,7 +138,7 @@ _INHERITED: list[Any] = []
 IN_FLIGHT = 2  # validated chunks the child may hold ready before the parent takes them (bounds memory)
 
 
-def _put(results: Any, item: tuple[str, Any, int], parent: int) -> bool:
+def _put(results: Any, item: tuple[Any, ...], parent: int) -> bool:
     """Hand a chunk to the importing process; False when that process is gone (killed: nothing will take it)."""
     while True:
         try:
@@ -224,3 +225,181 @@ class _Child:
                 self.process.join()
             self.results.close()
             self.results.cancel_join_thread()
+
+
+# --- staging split over two processes -------------------------------------------------------------------------------
+# Validating and writing a chunk cost far more than reading one: two forked processes each read the whole CSV file,
+# validate every other chunk and write it themselves — no row crosses a process boundary. This process keeps what
+# must follow file order: it de-duplicates the chunks' natural keys in order and grants each chunk its turn, so
+# chunks still commit one after the other in file order, each with the batch counters (resume and the
+# superseded-runner check work as with one process).
+
+PARTS = 2
+
+
+class Superseded(Exception):
+    """A chunk's commit found the batch moved on by another runner (`commit` raises it)."""
+
+
+# (row number, natural key, whether the row is staged typed) of each valid row with a key, in order.
+ChunkKeys = list[tuple[int, str, bool]]
+
+
+@dataclass(frozen=True)
+class Grant:
+    """A chunk's turn: its rows found earlier in the file (row → the earlier row), the rank of the typed row
+    before its first one, and the batch's last committed row that its commit must find."""
+
+    index: int
+    duplicates: dict[int, int]
+    seq_before: int
+    last_row: int
+
+
+@dataclass(frozen=True)
+class Committed:
+    """A committed chunk's counters."""
+
+    total: int
+    valid: int
+    rejected: int
+    last_row: int
+
+
+def can_split(kind: ImportKind, source: Source) -> bool:
+    """Staging split over two processes: a CSV file, a kind that validates in a child, two cores or more."""
+    return (
+        source.format == "csv"
+        and bool(getattr(settings, "GOVTRUST_INGEST_SPLIT", True))
+        and (os.cpu_count() or 1) >= PARTS
+        and can_fork(kind)
+    )
+
+
+def staged_in_parts(
+    kind: ImportKind,
+    source: Source,
+    size: int,
+    resume_after: int,
+    *,
+    grant: Callable[[int, ChunkKeys], Grant],
+    commit: Callable[[list[Validated], Grant], Committed],
+    committed: Callable[[Committed, int], None],
+) -> None:
+    """Stage the file's chunks after `resume_after` in two forked processes. `grant(index, keys)` runs here, in
+    chunk order, when chunk `index − 1` has committed; `commit(validated, grant)` runs in the process that validated
+    the chunk (its own database connection) and commits it; `committed(counters, bytes_read)` runs here after each
+    commit, in chunk order."""
+    context = multiprocessing.get_context("fork")
+    up = context.Queue()
+    downs = [context.Queue() for _part in range(PARTS)]
+    workers = [
+        context.Process(
+            target=_part_main, args=(kind, source, size, resume_after, part, up, downs[part], commit), daemon=True
+        )
+        for part in range(PARTS)
+    ]
+    for worker in workers:
+        worker.start()
+    keys: dict[int, tuple[int, ChunkKeys]] = {}
+    granted, last_committed, done = -1, -1, 0
+    finished = False
+    try:
+        while done < PARTS or last_committed < granted or keys:
+            message = _next_message(up, workers)
+            what, part = message[0], message[1]
+            if what == "keys":
+                keys[message[2]] = (part, message[3])
+            elif what == "committed":
+                last_committed = message[2]
+                committed(message[3], message[4])
+            elif what == "done":
+                done += 1
+            nxt = granted + 1
+            if nxt in keys and last_committed == granted:
+                owner, chunk_keys = keys.pop(nxt)
+                downs[owner].put(grant(nxt, chunk_keys))
+                granted = nxt
+        finished = True
+    finally:
+        for down in downs:
+            down.put(None)  # stop (ignored by a finished worker)
+        for worker in workers:
+            worker.join(timeout=10 if finished else 1)
+            if worker.is_alive():
+                worker.kill()
+                worker.join()
+        for queue_ in (up, *downs):
+            queue_.close()
+            queue_.cancel_join_thread()
+
+
+def _next_message(up: Any, workers: list[Any]) -> tuple[Any, ...]:
+    while True:
+        try:
+            message: tuple[Any, ...] = up.get(timeout=1)
+        except queue.Empty:
+            if any(not worker.is_alive() and worker.exitcode not in (0, None) for worker in workers):
+                codes = [worker.exitcode for worker in workers]
+                raise RuntimeError(f"a staging process ended (exit codes {codes})") from None
+            continue
+        if message[0] == "refused":
+            raise RefusedFile(message[2])
+        if message[0] == "error":
+            raise RuntimeError(f"staging failed in a child process:\n{message[2]}")
+        if message[0] == "superseded":
+            raise Superseded
+        return message
+
+
+def _part_main(
+    kind: ImportKind,
+    source: Source,
+    size: int,
+    resume_after: int,
+    part: int,
+    up: Any,
+    down: Any,
+    commit: Callable[[list[Validated], Grant], Committed],
+) -> None:
+    gc.freeze()  # as `_child_main`: the inherited objects live until this process ends
+    for alias in connections:
+        wrapper = connections[alias]
+        _INHERITED.append(wrapper.connection)
+        wrapper.connection = None  # the next query opens this process's own connection
+    parent = os.getppid()
+    try:
+        try:
+            for index, rows in source.chunks_of_part(size, resume_after, part, PARTS):
+                validated = validate_chunk(kind, rows)
+                chunk_keys = [(row[0], row[2], row[3] is not None) for row in validated if row[2] and not row[1]]
+                if not _put(up, ("keys", part, index, chunk_keys), parent):
+                    return
+                turn = _take(down, parent)
+                if turn is None:
+                    return
+                counters = commit(validated, turn)
+                if not _put(up, ("committed", part, index, counters, source.bytes_read()), parent):
+                    return
+            _put(up, ("done", part), parent)
+        except RefusedFile as exc:
+            _put(up, ("refused", part, str(exc)), parent)
+        except Superseded:
+            _put(up, ("superseded", part), parent)
+        except Exception:
+            _put(up, ("error", part, traceback.format_exc()), parent)
+    finally:
+        for alias in connections:
+            if connections[alias].connection is not None:
+                connections[alias].close()
+
+
+def _take(down: Any, parent: int) -> Grant | None:
+    """The next turn from the importing process; None when it says stop or is gone."""
+    while True:
+        try:
+            turn: Grant | None = down.get(timeout=1.0)
+            return turn
+        except queue.Empty:
+            if os.getppid() != parent:
+                return None

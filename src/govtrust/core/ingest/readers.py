@@ -213,6 +213,26 @@ class Source:
         if chunk:
             yield chunk
 
+    def chunks_of_part(self, size: int, resume_after: int, part: int, parts: int) -> Iterator[tuple[int, list[Row]]]:
+        """(chunk index, rows) of every `parts`-th chunk of `chunks(size, resume_after)`, starting at `part`: one of
+        several processes that each read the whole CSV file and take their share of the chunks. The other chunks'
+        rows are only parsed (their cells are not trimmed nor keyed), which is what makes reading a share cheap."""
+        assert self.format == "csv", "only CSV files are read in parts"
+        values_of = self._values_builder()
+        index, count, chunk = 0, 0, []
+        for row_number, cells in self._cells():
+            if row_number <= self.header_row or row_number <= resume_after:
+                continue
+            if index % parts == part:
+                chunk.append((row_number, values_of(cells), ""))
+            count += 1
+            if count == size:
+                if chunk:
+                    yield index, chunk
+                index, count, chunk = index + 1, 0, []
+        if chunk:
+            yield index, chunk
+
     def _values_builder(self) -> Callable[[list[str]], dict[str, str]]:
         """cells → {column key: trimmed text} for this file's header."""
         assert self.header_map is not None

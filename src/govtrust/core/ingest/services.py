@@ -416,7 +416,11 @@ def _stage(batch: ImportBatch, kind: ImportKind, source: Source, progress: Progr
     # again and again while a million rows' objects come and go (frozen only for the staging; a worker lives on).
     gc.freeze()
     try:
-        _stage_rows(batch, kind, source, progress, seen, writer, resume_after, dumps, file_size, size, typed_before)
+        if parallel.can_split(kind, source):
+            writer.close()
+            _stage_in_parts(batch, kind, source, progress, seen, resume_after, dumps, file_size, size, typed_before)
+        else:
+            _stage_rows(batch, kind, source, progress, seen, writer, resume_after, dumps, file_size, size, typed_before)
     except BaseException:
         writer.close(raise_errors=False)  # the reader's or validator's error is the one to report
         raise
@@ -522,6 +526,79 @@ def _stage_rows(
             if total is None:  # CSV / JSON Lines: estimate from how far into the file the reader is
                 total = max(done, done * file_size // read) if read else None
             progress(done, total, _("已校验 %(n)d 行") % {"n": done})
+
+
+def _stage_in_parts(
+    batch: ImportBatch,
+    kind: ImportKind,
+    source: Source,
+    progress: Progress | None,
+    seen: _SeenKeys,
+    resume_after: int,
+    dumps: Callable[[Any], str],
+    file_size: int,
+    size: int,
+    typed_seq: int,
+) -> None:
+    """`_stage_rows` split over two processes (`parallel.staged_in_parts`): they validate and commit alternate
+    chunks; here the keys are de-duplicated in file order and each chunk gets its turn, its duplicates and its ranks.
+    The staged rows, errors and counters are those of `_stage_rows` (tests/records/test_formats_parallel.py)."""
+    ranks = [typed_seq]
+
+    def grant(index: int, keys: parallel.ChunkKeys) -> parallel.Grant:
+        duplicates: dict[int, int] = {}
+        typed = 0
+        for row_number, natural_key, is_typed in keys:
+            earlier = seen.first_row(natural_key, row_number)
+            if earlier is not None:
+                duplicates[row_number] = earlier
+            elif is_typed:
+                typed += 1
+        turn = parallel.Grant(index, duplicates, ranks[0], batch.last_chunk_row)
+        ranks[0] += typed
+        return turn
+
+    def commit(validated: list[parallel.Validated], turn: parallel.Grant) -> parallel.Committed:
+        chunk = _new_chunk()
+        seq = turn.seq_before
+        for row_number, errors, natural_key, typed, data in validated:
+            chunk.total += 1
+            chunk.last_row = row_number
+            earlier = turn.duplicates.get(row_number) if natural_key and not errors else None
+            if earlier is not None:
+                errors = [CellError("", "", _("与第%(row)d行重复") % {"row": earlier})]
+            if errors:
+                chunk.rejected += 1
+                chunk.errors.extend(_error_rows(batch, kind, row_number, errors))
+            elif typed is not None:
+                chunk.valid += 1
+                seq += 1
+                chunk.typed.append((batch.pk, row_number, natural_key, seq, *typed))
+            else:
+                chunk.valid += 1
+                chunk.staged.append((batch.pk, row_number, natural_key[:255], dumps(data)))
+        batch.last_chunk_row = turn.last_row  # this process's copy: what the commit must find
+        try:
+            _commit_chunk_in_thread(batch, kind, chunk)
+        except _Superseded:
+            raise parallel.Superseded from None
+        return parallel.Committed(chunk.total, chunk.valid, chunk.rejected, chunk.last_row)
+
+    def committed(counters: parallel.Committed, read: int) -> None:
+        batch.last_chunk_row = counters.last_row
+        batch.rows_total += counters.total
+        batch.rows_valid += counters.valid
+        batch.rows_rejected += counters.rejected
+        seen.forget_through(counters.last_row)
+        if progress:
+            done = batch.rows_total
+            total = max(done, done * file_size // read) if read else None
+            progress(done, total, _("已校验 %(n)d 行") % {"n": done})
+
+    try:
+        parallel.staged_in_parts(kind, source, size, resume_after, grant=grant, commit=commit, committed=committed)
+    except parallel.Superseded:
+        raise _Superseded from None
 
 
 _STAGE_SQL: dict[Any, str] = {}
