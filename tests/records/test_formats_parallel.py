@@ -40,6 +40,14 @@ def outcome(batch: ImportBatch) -> dict[str, Any]:
     }
 
 
+def nanjing_bodies() -> tuple[Any, list[Any]]:
+    """The credit office that supplies the files, and three bodies the rows are about."""
+    js = make_region("320000", "江苏省", 1, None)
+    nj = make_region("320100", "南京市", 2, js)
+    supplier = add_agency(3, "南京市发展和改革委员会", nj, is_credit_office=True)
+    return supplier, [add_agency(100 + n, f"南京市第{n}局", nj) for n in range(3)]
+
+
 def data(bodies: list[Any], existing_doc: str) -> list[dict[str, Any]]:
     rows = [
         legal_row(bodies[n % 3].name, bodies[n % 3].uscc, AUTH, 行政处罚决定书文号=f"宁罚〔2025〕{n}号")
@@ -55,10 +63,7 @@ def data(bodies: list[Any], existing_doc: str) -> list[dict[str, Any]]:
 @pytest.mark.skipif(connection.vendor == "sqlite" and connection.is_in_memory_db(), reason="needs a file database")
 @pytest.mark.django_db(transaction=True)
 def test_the_child_process_and_the_split_staging_validate_exactly_as_inline_validation(tmp_path, settings):
-    js = make_region("320000", "江苏省", 1, None)
-    nj = make_region("320100", "南京市", 2, js)
-    supplier = add_agency(3, "南京市发展和改革委员会", nj, is_credit_office=True)
-    bodies = [add_agency(100 + n, f"南京市第{n}局", nj) for n in range(3)]
+    supplier, bodies = nanjing_bodies()
     settings.GOVTRUST_INGEST_CHUNK_ROWS = 7  # several chunks in flight, each process with several of its own
     results = {}
     csv_file = SimpleNamespace(format="csv")
@@ -144,10 +149,7 @@ DROP_REFUSAL = {
 @pytest.mark.skipif(connection.vendor == "sqlite" and connection.is_in_memory_db(), reason="needs a file database")
 @pytest.mark.django_db(transaction=True)
 def test_a_staging_process_whose_writes_fail_stops_the_import_and_a_second_run_completes_it(tmp_path, settings):
-    js = make_region("320000", "江苏省", 1, None)
-    nj = make_region("320100", "南京市", 2, js)
-    supplier = add_agency(3, "南京市发展和改革委员会", nj, is_credit_office=True)
-    bodies = [add_agency(100 + n, f"南京市第{n}局", nj) for n in range(3)]
+    supplier, bodies = nanjing_bodies()
     settings.GOVTRUST_INGEST_CHUNK_ROWS = 7
     settings.GOVTRUST_INGEST_SPLIT = True
     rows = [legal_row(bodies[n % 3].name, bodies[n % 3].uscc, AUTH, 行政处罚决定书文号=f"宁罚〔2025〕{n}号")

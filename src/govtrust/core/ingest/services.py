@@ -32,6 +32,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import IO, Any
 
@@ -500,32 +501,52 @@ def _stage_rows(
     typed_seq: int,
 ) -> None:
     for rows, read in parallel.validated_chunks(kind, source, size, resume_after):
-        chunk = _new_chunk()
-        for row_number, errors, natural_key, typed, data in rows:
-            chunk.total += 1
-            chunk.last_row = row_number
-            if natural_key and not errors:
-                earlier = seen.first_row(natural_key, row_number)
-                if earlier is not None:
-                    errors = [CellError("", "", _("与第%(row)d行重复") % {"row": earlier})]
-            if errors:
-                chunk.rejected += 1
-                chunk.errors.extend(_error_rows(batch, kind, row_number, errors))
-            elif typed is not None:
-                chunk.valid += 1
-                typed_seq += 1
-                chunk.typed.append((batch.pk, row_number, natural_key, typed_seq, *typed))
-            else:
-                chunk.valid += 1
-                chunk.staged.append((batch.pk, row_number, natural_key[:255], dumps(data)))
+        chunk, typed_seq = _chunk_of(batch, kind, rows, seen.first_row, typed_seq, dumps)
         writer.submit(chunk)
-        if progress:
-            # The counters of the chunks committed so far (the writer may still be on this one).
-            done = batch.rows_total
-            total = source.total_rows
-            if total is None:  # CSV / JSON Lines: estimate from how far into the file the reader is
-                total = max(done, done * file_size // read) if read else None
-            progress(done, total, _("已校验 %(n)d 行") % {"n": done})
+        # The counters of the chunks committed so far (the writer may still be on this one).
+        _report_staging(batch, progress, source.total_rows, file_size, read)
+
+
+def _chunk_of(
+    batch: ImportBatch,
+    kind: ImportKind,
+    rows: list[parallel.Validated],
+    earlier_row: Callable[[str, int], int | None],
+    typed_seq: int,
+    dumps: Callable[[Any], str],
+) -> tuple[_Chunk, int]:
+    """The chunk to commit for validated `rows`, and the last typed rank given. `earlier_row(key, row)` is the
+    earlier row of the file with the same natural key (a duplicate), or None."""
+    chunk = _new_chunk()
+    for row_number, errors, natural_key, typed, data in rows:
+        chunk.total += 1
+        chunk.last_row = row_number
+        if natural_key and not errors:
+            earlier = earlier_row(natural_key, row_number)
+            if earlier is not None:
+                errors = [CellError("", "", _("与第%(row)d行重复") % {"row": earlier})]
+        if errors:
+            chunk.rejected += 1
+            chunk.errors.extend(_error_rows(batch, kind, row_number, errors))
+        elif typed is not None:
+            chunk.valid += 1
+            typed_seq += 1
+            chunk.typed.append((batch.pk, row_number, natural_key, typed_seq, *typed))
+        else:
+            chunk.valid += 1
+            chunk.staged.append((batch.pk, row_number, natural_key[:255], dumps(data)))
+    return chunk, typed_seq
+
+
+def _report_staging(
+    batch: ImportBatch, progress: Progress | None, total: int | None, file_size: int, read: int
+) -> None:
+    if not progress:
+        return
+    done = batch.rows_total
+    if total is None:  # CSV / JSON Lines: estimate from how far into the file the reader is
+        total = max(done, done * file_size // read) if read else None
+    progress(done, total, _("已校验 %(n)d 行") % {"n": done})
 
 
 def _stage_in_parts(
@@ -559,24 +580,10 @@ def _stage_in_parts(
         return turn
 
     def commit(validated: list[parallel.Validated], turn: parallel.Grant) -> parallel.Committed:
-        chunk = _new_chunk()
-        seq = turn.seq_before
-        for row_number, errors, natural_key, typed, data in validated:
-            chunk.total += 1
-            chunk.last_row = row_number
-            earlier = turn.duplicates.get(row_number) if natural_key and not errors else None
-            if earlier is not None:
-                errors = [CellError("", "", _("与第%(row)d行重复") % {"row": earlier})]
-            if errors:
-                chunk.rejected += 1
-                chunk.errors.extend(_error_rows(batch, kind, row_number, errors))
-            elif typed is not None:
-                chunk.valid += 1
-                seq += 1
-                chunk.typed.append((batch.pk, row_number, natural_key, seq, *typed))
-            else:
-                chunk.valid += 1
-                chunk.staged.append((batch.pk, row_number, natural_key[:255], dumps(data)))
+        def earlier_row(_key: str, row_number: int) -> int | None:
+            return turn.duplicates.get(row_number)  # found in file order by `grant`
+
+        chunk, _last = _chunk_of(batch, kind, validated, earlier_row, turn.seq_before, dumps)
         batch.last_chunk_row = turn.last_row  # this process's copy: what the commit must find
         try:
             _commit_chunk_in_thread(batch, kind, chunk)
@@ -590,10 +597,7 @@ def _stage_in_parts(
         batch.rows_valid += counters.valid
         batch.rows_rejected += counters.rejected
         seen.forget_through(counters.last_row)
-        if progress:
-            done = batch.rows_total
-            total = max(done, done * file_size // read) if read else None
-            progress(done, total, _("已校验 %(n)d 行") % {"n": done})
+        _report_staging(batch, progress, None, file_size, read)
 
     try:
         parallel.staged_in_parts(kind, source, size, resume_after, grant=grant, commit=commit, committed=committed)
@@ -601,20 +605,12 @@ def _stage_in_parts(
         raise _Superseded from None
 
 
-_STAGE_SQL: dict[Any, str] = {}
-
-
-def _stage_sql(model: Any = StagedRow, columns: tuple[str, ...] = ("data",)) -> str:
-    """INSERT of (batch_id, row_number, natural_key, *columns) into a staging table (cached per table)."""
-    sql = _STAGE_SQL.get(model)
-    if sql is None:
-        qn = connection.ops.quote_name
-        names = ["batch_id", "row_number", "natural_key", *(model._meta.get_field(c).column for c in columns)]
-        placeholders = ", ".join(["%s"] * len(names))
-        sql = _STAGE_SQL[model] = (
-            f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(n) for n in names)}) VALUES ({placeholders})"  # noqa: S608
-        )
-    return sql
+@cache
+def _stage_columns(model: Any, columns: tuple[str, ...]) -> tuple[str, str]:
+    """(quoted table, quoted column list) of a staging table's (batch_id, row_number, natural_key, *columns)."""
+    qn = connection.ops.quote_name
+    names = ["batch_id", "row_number", "natural_key", *(model._meta.get_field(c).column for c in columns)]
+    return qn(model._meta.db_table), ", ".join(qn(n) for n in names)
 
 
 def _stage_write(cursor: Any, model: Any, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
@@ -622,14 +618,13 @@ def _stage_write(cursor: Any, model: Any, columns: tuple[str, ...], rows: list[t
     PostgreSQL — there executemany binds and executes every row on its own (a 100,000-row file staged at ~10,000
     rows/s with the server and the driver waiting on each other); COPY streams the chunk in one statement, every
     value as text that the server parses by column type (ISO dates, decimals, NULL)."""
+    table, names = _stage_columns(model, columns)
     if connection.vendor != "postgresql":
-        cursor.executemany(_stage_sql(model, columns), rows)
+        placeholders = ", ".join(["%s"] * (3 + len(columns)))
+        cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", rows)  # noqa: S608
         return
-    qn = connection.ops.quote_name
-    names = ["batch_id", "row_number", "natural_key", *(model._meta.get_field(c).column for c in columns)]
-    statement = f"COPY {qn(model._meta.db_table)} ({', '.join(qn(n) for n in names)}) FROM STDIN"
     # The driver's cursor directly (Django's wrapper has no COPY); its errors still surface as Django's.
-    with connection.wrap_database_errors, cursor.cursor.copy(statement) as copy:
+    with connection.wrap_database_errors, cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
 

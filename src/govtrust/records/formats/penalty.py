@@ -222,6 +222,20 @@ def _platform_columns() -> tuple[Column, ...]:
     )
 
 
+def penalty_content(values: dict[str, str]) -> str:
+    """处罚内容 with the template's other decision cells appended (the general and the usual-row path alike)."""
+    return compose(
+        values["content"],
+        [
+            ("处罚类别", values["penalty_category"]),
+            ("违法行为类型", values["violation_type"]),
+            ("暂扣或吊销证照名称及编号", values["license"]),
+            ("处罚有效期", values["valid_until"]),
+            ("备注", values["remark"]),
+        ],
+    )
+
+
 class _Penalty(RecordKind):
     record_class = RecordClass.PENALTY
 
@@ -258,16 +272,7 @@ class _Penalty(RecordKind):
                     % {"v": "、".join(unknown)},
                 )
             )
-        content = compose(
-            values["content"],
-            [
-                ("处罚类别", values["penalty_category"]),
-                ("违法行为类型", values["violation_type"]),
-                ("暂扣或吊销证照名称及编号", values["license"]),
-                ("处罚有效期", values["valid_until"]),
-                ("备注", values["remark"]),
-            ],
-        )
+        content = penalty_content(values)
         return RecordFields(
             record_class=self.record_class,
             severity=severity or derived,
@@ -394,16 +399,7 @@ class PenaltyLegalPerson(_Penalty):
         key = natural_key(document_number, authority_uscc, f"A:{code}")
         if hash(key) in self.current_keys:
             return None
-        content = compose(
-            values["content"],
-            [
-                ("处罚类别", values["penalty_category"]),
-                ("违法行为类型", values["violation_type"]),
-                ("暂扣或吊销证照名称及编号", values["license"]),
-                ("处罚有效期", values["valid_until"]),
-                ("备注", values["remark"]),
-            ],
-        )
+        content = penalty_content(values)
         # Texts that repeat from row to row as one object each: a chunk then pickles (and the importing process
         # unpickles) each of them once, not once per row.
         authority_name, basis = values["authority_name"], values["basis"]
