@@ -150,14 +150,18 @@ def generated(rng: random.Random, count: int) -> list[tuple[str, str, int, str]]
     return pairs
 
 
-def main() -> None:
-    rng = random.Random(20260601)
-    hand = hand_pairs()
-    rows = [(*p, "hand") for p in hand] + [(*p, "generated") for p in generated(rng, 700)]
+def write_pairs(rows: list[tuple[str, str, str, str, str]]) -> None:
+    """The labelled pairs (name_a, name_b, label, variant, source) as the frozen CSV, numbered from 1, to stdout."""
     out = csv.writer(sys.stdout, lineterminator="\n")
     out.writerow(["id", "name_a", "name_b", "label", "variant", "source"])
     for i, (a, b, label, variant, source) in enumerate(rows, 1):
         out.writerow([i, a, b, label, variant, source])
+
+
+def main() -> None:
+    rng = random.Random(20260601)
+    hand = hand_pairs()
+    write_pairs([(*p, "hand") for p in hand] + [(*p, "generated") for p in generated(rng, 700)])
 
 
 if __name__ == "__main__":

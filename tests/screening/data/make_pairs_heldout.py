@@ -12,14 +12,12 @@ letters and digits. Columns as pairs.csv: id, name_a, name_b, label, variant, so
 
 from __future__ import annotations
 
-import csv
 import random
 import re
-import sys
 from pathlib import Path
 
 import opencc
-from make_pairs import hand_pairs  # the same hand-pair file format (this folder is on sys.path when run)
+from make_pairs import hand_pairs, write_pairs  # the same hand-pair file format (this folder is on sys.path when run)
 
 HERE = Path(__file__).parent
 S2T = opencc.OpenCC("s2t")
@@ -178,11 +176,7 @@ def generated(rng: random.Random, count: int) -> list[tuple[str, str, int, str]]
 def main() -> None:
     rng = random.Random(SEED)
     hand = hand_pairs(HERE / "hand_pairs_heldout.txt")
-    rows = [(*p, "hand") for p in hand] + [(*p, "generated") for p in generated(rng, 300)]
-    out = csv.writer(sys.stdout, lineterminator="\n")
-    out.writerow(["id", "name_a", "name_b", "label", "variant", "source"])
-    for i, (a, b, label, variant, source) in enumerate(rows, 1):
-        out.writerow([i, a, b, label, variant, source])
+    write_pairs([(*p, "hand") for p in hand] + [(*p, "generated") for p in generated(rng, 300)])
 
 
 if __name__ == "__main__":
