@@ -16,7 +16,8 @@ from registry.builders import SYSTEM, add_agency, make_region, make_uscc
 
 from govtrust.core.ingest import parallel
 from govtrust.core.ingest.kinds import get_kind
-from govtrust.core.ingest.services import ingest_run, ingest_start
+from govtrust.core.ingest.services import batch_dir, ingest_run, ingest_start
+from govtrust.core.ingest.stagingfile import StagingFile
 from govtrust.core.models import ImportBatch, StagedRow
 from govtrust.records.models import CreditRecord, StagedRecord
 
@@ -128,36 +129,56 @@ def test_a_refused_file_stops_the_child_and_keeps_nothing(tmp_path):
     assert StagedRecord.objects.count() == 0 and CreditRecord.objects.count() == 0
 
 
-REFUSE_STAGING = {
-    "sqlite": [
+# The database refuses the chunk holding row 21 on (a full disk, say): either its staged rows (in the records'
+# staging table) or its batch counters (after its rows went to the batch's staging file).
+REFUSE = {
+    ("rows", "sqlite"): [
         "CREATE TRIGGER refuse_staging BEFORE INSERT ON records_stagedrecord WHEN NEW.row_number > 20 "
         "BEGIN SELECT RAISE(ABORT, 'disk refused'); END"
     ],
-    "postgresql": [
+    ("rows", "postgresql"): [
         "CREATE FUNCTION refuse_staging() RETURNS trigger AS $$ BEGIN IF NEW.row_number > 20 THEN "
         "RAISE EXCEPTION 'disk refused'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql",
         "CREATE TRIGGER refuse_staging BEFORE INSERT ON records_stagedrecord "
         "FOR EACH ROW EXECUTE FUNCTION refuse_staging()",
     ],
+    ("counters", "sqlite"): [
+        "CREATE TRIGGER refuse_staging BEFORE UPDATE ON core_importbatch WHEN NEW.last_chunk_row > 20 "
+        "BEGIN SELECT RAISE(ABORT, 'disk refused'); END"
+    ],
+    ("counters", "postgresql"): [
+        "CREATE FUNCTION refuse_staging() RETURNS trigger AS $$ BEGIN IF NEW.last_chunk_row > 20 THEN "
+        "RAISE EXCEPTION 'disk refused'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql",
+        "CREATE TRIGGER refuse_staging BEFORE UPDATE ON core_importbatch "
+        "FOR EACH ROW EXECUTE FUNCTION refuse_staging()",
+    ],
 }
 DROP_REFUSAL = {
-    "sqlite": ["DROP TRIGGER refuse_staging"],
-    "postgresql": ["DROP TRIGGER refuse_staging ON records_stagedrecord", "DROP FUNCTION refuse_staging()"],
+    ("rows", "sqlite"): ["DROP TRIGGER refuse_staging"],
+    ("rows", "postgresql"): ["DROP TRIGGER refuse_staging ON records_stagedrecord", "DROP FUNCTION refuse_staging()"],
+    ("counters", "sqlite"): ["DROP TRIGGER refuse_staging"],
+    ("counters", "postgresql"): ["DROP TRIGGER refuse_staging ON core_importbatch", "DROP FUNCTION refuse_staging()"],
 }
 
 
 @pytest.mark.skipif(connection.vendor == "sqlite" and connection.is_in_memory_db(), reason="needs a file database")
 @pytest.mark.django_db(transaction=True)
-def test_a_staging_process_whose_writes_fail_stops_the_import_and_a_second_run_completes_it(tmp_path, settings):
+@pytest.mark.parametrize("refused", ["rows", "counters"])
+def test_a_staging_process_whose_writes_fail_stops_the_import_and_a_second_run_completes_it(
+    tmp_path, settings, refused
+):
     supplier, bodies = nanjing_bodies()
     settings.GOVTRUST_INGEST_CHUNK_ROWS = 7
     settings.GOVTRUST_INGEST_SPLIT = True
+    # Rows refused by the records' staging table: the rows must go there, not to a staging file.
+    settings.GOVTRUST_INGEST_STAGING_FILE = refused == "counters"
+    in_file = refused == "counters" and connection.vendor == "sqlite"
     rows = [legal_row(bodies[n % 3].name, bodies[n % 3].uscc, AUTH, 行政处罚决定书文号=f"宁罚〔2025〕{n}号")
             for n in range(40)]  # fmt: skip
     path = write_csv(tmp_path / "a.csv", LEGAL_HEADERS, rows)
     batch = ingest_start(actor=SYSTEM, kind=LEGAL, source=path, file_name=path.name, supplier_code=supplier.uscc)
-    with connection.cursor() as cursor:  # the database refuses the chunk holding row 21 on (a full disk, say)
-        for statement in REFUSE_STAGING[connection.vendor]:
+    with connection.cursor() as cursor:
+        for statement in REFUSE[refused, connection.vendor]:
             cursor.execute(statement)
     with pytest.raises(RuntimeError, match="disk refused"):
         ingest_run(batch)
@@ -165,9 +186,17 @@ def test_a_staging_process_whose_writes_fail_stops_the_import_and_a_second_run_c
     # The chunks before it stay committed (rows 2–15, file rows with the header as row 1); nothing is published.
     assert (batch.status, batch.last_chunk_row, batch.rows_total) == (ImportBatch.Status.FAILED, 15, 14)
     assert CreditRecord.objects.count() == 0
+    staging = StagingFile.existing(batch_dir(batch), StagedRecord)
+    assert (staging is not None) is in_file
+    if staging is not None:
+        # The refused chunk's rows were committed to the staging file before its counters were refused.
+        assert staging.count() >= 21 > batch.rows_valid
+        staging.close()
     with connection.cursor() as cursor:
-        for statement in DROP_REFUSAL[connection.vendor]:
+        for statement in DROP_REFUSAL[refused, connection.vendor]:
             cursor.execute(statement)
-    batch = ingest_run(batch)  # resumes after row 15
+    batch = ingest_run(batch)  # resumes after row 15 (cutting off the staging file's rows after it)
     assert (batch.status, batch.rows_total, batch.rows_published) == (ImportBatch.Status.PUBLISHED, 40, 40)
+    assert sorted(CreditRecord.objects.values_list("source_row", flat=True)) == list(range(2, 42))
     assert StagedRecord.objects.count() == 0
+    assert not (batch_dir(batch) / "staged.sqlite3").exists()

@@ -1,12 +1,17 @@
 """The set-based publication of record kinds: staged insert-ready values, one INSERT … SELECT at publication.
 
 Every test compares it with the row-by-row path (`GOVTRUST_RECORDS_SET_PUBLISH = False`) on the same file:
-the records, their numbers, the feed rows, the audit row and the event must be the same.
+the records, their numbers, the feed rows, the audit row and the event must be the same. Every test runs twice:
+with the typed rows staged in the records' staging table, and (SQLite) in the batch's own staging file
+(core.ingest.stagingfile, attached at publication) — which needs staging outside a transaction, so that run is
+transactional.
 """
 
 from __future__ import annotations
 
 import datetime
+import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +22,8 @@ from registry.builders import SYSTEM, make_uscc
 
 from govtrust.core.events import OutboxEvent
 from govtrust.core.ingest.bulk import sqlite_indexes_rebuilt
-from govtrust.core.ingest.services import ingest_run, ingest_start
+from govtrust.core.ingest.services import batch_dir, ingest_run, ingest_start
+from govtrust.core.ingest.stagingfile import StagingFile
 from govtrust.core.models import ImportBatch, ObjectChange, StagedRow
 from govtrust.records import services
 from govtrust.records.models import CURRENT_NATURAL_KEY, CreditRecord, RecordChange, RecordNumberCounter, StagedRecord
@@ -29,6 +35,25 @@ AUTH = make_uscc(501, area="320100")
 TODAY = timezone.localdate()
 # Numbers, ids, timestamps and the batch differ between two imports by construction; everything else must not.
 VOLATILE = {"id", "number", "created_at", "updated_at", "batch_number"}
+
+
+@pytest.fixture(autouse=True, params=["table", pytest.param("file", marks=pytest.mark.django_db(transaction=True))])
+def staging(request, settings, monkeypatch) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    if request.param == "file":
+        if connection.vendor != "sqlite":
+            pytest.skip("staging files are SQLite's")
+        assert not connection.in_atomic_block  # staging files are used outside transactions only
+    settings.GOVTRUST_INGEST_STAGING_FILE = request.param == "file"
+    created: list[Path] = []
+    create = StagingFile.create.__func__  # type: ignore[attr-defined]
+
+    def counted(cls: type[StagingFile], directory: Path, model: Any) -> StagingFile:
+        created.append(directory)
+        return create(cls, directory, model)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(StagingFile, "create", classmethod(counted))
+    yield str(request.param)
+    assert bool(created) is (request.param == "file"), "the run did not stage where it was meant to"
 
 
 def rows(cast) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
@@ -104,9 +129,20 @@ def forget(batch: ImportBatch, counter_before: int) -> None:
 
 
 def restamp(change: Any) -> None:
-    """Change the stamp (day | rule catalogue version) of every row staged insert-ready (`StagedRecord`)."""
+    """Change the stamp (day | rule catalogue version) of every row staged insert-ready (`StagedRecord`), in the
+    records' staging table or in a batch's staging file."""
     for row in StagedRecord.objects.all():
         StagedRecord.objects.filter(pk=row.pk).update(stamp=change(row.stamp))
+    for batch in ImportBatch.objects.all():
+        staging = StagingFile.existing(batch_dir(batch), StagedRecord)
+        if staging is not None:
+            db = sqlite3.connect(staging.path)
+            with db:
+                for row_number, stamp in db.execute("SELECT row_number, stamp FROM records_stagedrecord").fetchall():
+                    db.execute(
+                        "UPDATE records_stagedrecord SET stamp = ? WHERE row_number = ?", [change(stamp), row_number]
+                    )
+            db.close()
 
 
 def counter() -> int:
@@ -126,7 +162,6 @@ def both_paths(cast, tmp_path, settings, data, progress: Any = None) -> tuple[di
     return by_row, outcome(set_batch), set_batch
 
 
-@pytest.mark.django_db
 def test_the_set_based_path_stores_exactly_what_the_row_path_stores(cast, tmp_path, settings):
     by_row, set_based, batch = both_paths(cast, tmp_path, settings, rows(cast))
     assert batch.result["set_based"] == 12 and batch.rows_published == 12 and batch.rows_rejected == 1
@@ -137,7 +172,6 @@ def test_the_set_based_path_stores_exactly_what_the_row_path_stores(cast, tmp_pa
     assert not StagedRecord.objects.filter(batch=batch).exists()
 
 
-@pytest.mark.django_db
 def test_a_record_that_appears_before_publication_is_rejected_with_the_same_message_on_both_paths(
     cast, tmp_path, settings
 ):
@@ -178,7 +212,6 @@ def test_a_record_that_appears_before_publication_is_rejected_with_the_same_mess
     assert audit.postchange_data["rejected_rows"] == 1 and audit.postchange_data["count"] == 2
 
 
-@pytest.mark.django_db
 def test_rows_staged_on_an_earlier_day_are_published_row_by_row_with_todays_status(cast, tmp_path, settings):
     def staged_yesterday(done: int, total: int | None, message: str) -> None:
         # As a batch staged yesterday and resumed today: the staged values carry yesterday's stamp.
@@ -192,7 +225,6 @@ def test_rows_staged_on_an_earlier_day_are_published_row_by_row_with_todays_stat
     assert resumed == by_row
 
 
-@pytest.mark.django_db
 def test_a_rule_override_saved_after_staging_sends_the_rows_row_by_row(cast, tmp_path, settings):
     settings.GOVTRUST_RECORDS_SET_PUBLISH = True
     path = csv_file(tmp_path, "a.csv", rows(cast)[:2])
@@ -206,7 +238,6 @@ def test_a_rule_override_saved_after_staging_sends_the_rows_row_by_row(cast, tmp
     assert (batch.rows_published, batch.result["set_based"]) == (2, 0)
 
 
-@pytest.mark.django_db
 def test_rows_of_a_body_under_a_ruling_in_effect_and_of_enterprises_take_the_row_path(cast, tmp_path, settings):
     ruling = services.ruling_record(
         actor=cast.discipline_user,
@@ -233,7 +264,6 @@ def test_rows_of_a_body_under_a_ruling_in_effect_and_of_enterprises_take_the_row
     assert RecordChange.objects.filter(record__batch_number=batch.number).count() == 5
 
 
-@pytest.mark.django_db
 def test_a_strict_batch_meeting_a_record_at_publication_stores_nothing(cast, tmp_path, settings):
     settings.GOVTRUST_RECORDS_SET_PUBLISH = True
     data = rows(cast)[:3]
@@ -266,7 +296,6 @@ def test_a_strict_batch_meeting_a_record_at_publication_stores_nothing(cast, tmp
     assert errors_of(batch) == [(2, "行政处罚决定书文号", "该主体的同一决定书已有记录")]
 
 
-@pytest.mark.django_db
 def test_publishing_a_batch_leaves_another_batchs_staged_rows_alone(cast, tmp_path):
     waiting = ingest_start(
         actor=SYSTEM, kind=LEGAL, source=csv_file(tmp_path, "w.csv", rows(cast)[:1]), file_name="w.csv",
@@ -283,7 +312,6 @@ def test_publishing_a_batch_leaves_another_batchs_staged_rows_alone(cast, tmp_pa
     assert list(StagedRecord.objects.values_list("batch_id", flat=True)) == [waiting.pk]
 
 
-@pytest.mark.django_db
 def test_a_run_stopped_between_staging_and_publication_is_published_by_the_next_run(cast, tmp_path):
     def stopped(done: int, total: int | None, message: str) -> None:
         if message == "正在入库":
@@ -310,7 +338,6 @@ def record_indexes() -> list[tuple[str, str]]:
         return cursor.fetchall()
 
 
-@pytest.mark.django_db
 def test_a_first_big_load_builds_the_indexes_after_the_rows_and_stores_exactly_the_same(cast, tmp_path, settings):
     settings.GOVTRUST_SQLITE_INDEX_REBUILD_MIN_ROWS = 1  # every set-based publication counts as big here
     before = record_indexes() if connection.vendor == "sqlite" else []
@@ -327,7 +354,6 @@ def test_a_first_big_load_builds_the_indexes_after_the_rows_and_stores_exactly_t
     assert run(csv_file(tmp_path, "c.csv", rows(cast), blank_lines=2), cast.nj_credit.uscc).rows_published == 0
 
 
-@pytest.mark.django_db
 def test_a_load_into_a_table_holding_more_than_half_as_many_rows_keeps_its_indexes(cast, tmp_path, settings):
     settings.GOVTRUST_SQLITE_INDEX_REBUILD_MIN_ROWS = 1
     settings.GOVTRUST_RECORDS_SET_PUBLISH = True
@@ -340,7 +366,6 @@ def test_a_load_into_a_table_holding_more_than_half_as_many_rows_keeps_its_index
     assert (batch.rows_published, batch.result["indexes_rebuilt"]) == (12, False)  # 8 > 12 / 2
 
 
-@pytest.mark.django_db
 def test_a_duplicate_found_while_rebuilding_a_unique_index_undoes_the_whole_insert(cast, tmp_path, settings):
     if connection.vendor != "sqlite":
         pytest.skip("the indexes are rebuilt on SQLite only (PostgreSQL would lock readers out)")
@@ -351,7 +376,9 @@ def test_a_duplicate_found_while_rebuilding_a_unique_index_undoes_the_whole_inse
     columns = [f.column for f in CreditRecord._meta.concrete_fields if not f.primary_key and f.column != "number"]
     copy = ", ".join(f'"{c}"' for c in columns)
     with pytest.raises(IntegrityError), transaction.atomic():
-        with sqlite_indexes_rebuilt(CreditRecord, rows=5, also=(CURRENT_NATURAL_KEY,)) as rebuilt:
+        # Rows enough for the rule (the largest id bounds the table; ids are not reused after a transactional test).
+        enough = 2 * CreditRecord.objects.order_by("-pk").values_list("pk", flat=True)[0]
+        with sqlite_indexes_rebuilt(CreditRecord, rows=enough, also=(CURRENT_NATURAL_KEY,)) as rebuilt:
             assert rebuilt
             with connection.cursor() as cursor:  # the same natural key again, under another number
                 cursor.execute(
@@ -362,7 +389,6 @@ def test_a_duplicate_found_while_rebuilding_a_unique_index_undoes_the_whole_inse
     assert CreditRecord.objects.count() == 1
 
 
-@pytest.mark.django_db
 def test_only_public_staged_rows_are_deleted_without_zeroing_and_the_setting_comes_back(cast, tmp_path, settings):
     # Staged registered bodies' records are public by policy; the JSON staging (persons, civil servants) is not.
     assert StagedRecord.residue_is_public and not getattr(StagedRow, "residue_is_public", False)

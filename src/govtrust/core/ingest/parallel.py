@@ -230,9 +230,11 @@ class _Child:
 # --- staging split over two processes -------------------------------------------------------------------------------
 # Validating and writing a chunk cost far more than reading one: two forked processes each read the whole CSV file,
 # validate every other chunk and write it themselves — no row crosses a process boundary. This process keeps what
-# must follow file order: it de-duplicates the chunks' natural keys in order and grants each chunk its turn, so
-# chunks still commit one after the other in file order, each with the batch counters (resume and the
-# superseded-runner check work as with one process).
+# must follow file order: it de-duplicates the chunks' natural keys in order and grants each chunk its duplicates and
+# ranks, then gives each chunk its turn to commit, so the batch counters still move on one chunk after the other in
+# file order (resume and the superseded-runner check work as with one process). Between the two, a chunk's rows may
+# be written where file order does not matter (a staging file keyed by row number: `core.ingest.stagingfile`), so
+# the two processes write them at the same time.
 
 PARTS = 2
 
@@ -247,12 +249,20 @@ ChunkKeys = list[tuple[int, str, bool]]
 
 @dataclass(frozen=True)
 class Grant:
-    """A chunk's turn: its rows found earlier in the file (row → the earlier row), the rank of the typed row
-    before its first one, and the batch's last committed row that its commit must find."""
+    """What file order decides about a chunk: its rows found earlier in the file (row → the earlier row) and the
+    rank of the typed row before its first one."""
 
     index: int
     duplicates: dict[int, int]
     seq_before: int
+
+
+@dataclass(frozen=True)
+class Turn:
+    """A chunk's turn to commit: the chunk before it has, and this is the batch's last committed row that the
+    commit must find."""
+
+    index: int
     last_row: int
 
 
@@ -283,26 +293,30 @@ def staged_in_parts(
     resume_after: int,
     *,
     grant: Callable[[int, ChunkKeys], Grant],
-    commit: Callable[[list[Validated], Grant], Committed],
+    stage: Callable[[list[Validated], Grant], Any],
+    commit: Callable[[Any, Turn], Committed],
     committed: Callable[[Committed, int], None],
 ) -> None:
-    """Stage the file's chunks after `resume_after` in two forked processes. `grant(index, keys)` runs here, in
-    chunk order, when chunk `index − 1` has committed; `commit(validated, grant)` runs in the process that validated
-    the chunk (its own database connection) and commits it; `committed(counters, bytes_read)` runs here after each
-    commit, in chunk order."""
+    """Stage the file's chunks after `resume_after` in two forked processes. Here, in chunk order: `grant(index,
+    keys)` once chunk `index − 1` is granted, and `committed(counters, bytes_read)` after each commit. In the process
+    that validated the chunk (its own database connection): `stage(validated, grant)` — build the chunk, write what
+    need not wait — then, on its turn (chunk `index − 1` committed), `commit(staged, turn)`."""
     context = multiprocessing.get_context("fork")
     up = context.Queue()
     downs = [context.Queue() for _part in range(PARTS)]
     workers = [
         context.Process(
-            target=_part_main, args=(kind, source, size, resume_after, part, up, downs[part], commit), daemon=True
+            target=_part_main,
+            args=(kind, source, size, resume_after, part, up, downs[part], stage, commit),
+            daemon=True,
         )
         for part in range(PARTS)
     ]
     for worker in workers:
         worker.start()
     keys: dict[int, tuple[int, ChunkKeys]] = {}
-    granted, last_committed, done = -1, -1, 0
+    owners: dict[int, int] = {}
+    granted, turned, last_committed, last_row, done = -1, -1, -1, resume_after, 0
     finished = False
     try:
         while done < PARTS or last_committed < granted or keys:
@@ -312,14 +326,18 @@ def staged_in_parts(
                 keys[message[2]] = (part, message[3])
             elif what == "committed":
                 last_committed = message[2]
+                last_row = message[3].last_row
                 committed(message[3], message[4])
             elif what == "done":
                 done += 1
-            nxt = granted + 1
-            if nxt in keys and last_committed == granted:
-                owner, chunk_keys = keys.pop(nxt)
-                downs[owner].put(grant(nxt, chunk_keys))
-                granted = nxt
+            while granted + 1 in keys:
+                granted += 1
+                owner, chunk_keys = keys.pop(granted)
+                owners[granted] = owner
+                downs[owner].put(grant(granted, chunk_keys))
+            if turned < granted and last_committed == turned:
+                turned += 1
+                downs[owners.pop(turned)].put(Turn(turned, last_row))
         finished = True
     finally:
         for down in downs:
@@ -360,7 +378,8 @@ def _part_main(
     part: int,
     up: Any,
     down: Any,
-    commit: Callable[[list[Validated], Grant], Committed],
+    stage: Callable[[list[Validated], Grant], Any],
+    commit: Callable[[Any, Turn], Committed],
 ) -> None:
     gc.freeze()  # as `_child_main`: the inherited objects live until this process ends
     for alias in connections:
@@ -375,10 +394,14 @@ def _part_main(
                 chunk_keys = [(row[0], row[2], row[3] is not None) for row in validated if row[2] and not row[1]]
                 if not _put(up, ("keys", part, index, chunk_keys), parent):
                     return
+                granted = _take(down, parent)
+                if granted is None:
+                    return
+                staged = stage(validated, granted)
                 turn = _take(down, parent)
                 if turn is None:
                     return
-                counters = commit(validated, turn)
+                counters = commit(staged, turn)
                 if not _put(up, ("committed", part, index, counters, source.bytes_read()), parent):
                     return
             _put(up, ("done", part), parent)
@@ -394,12 +417,11 @@ def _part_main(
                 connections[alias].close()
 
 
-def _take(down: Any, parent: int) -> Grant | None:
-    """The next turn from the importing process; None when it says stop or is gone."""
+def _take(down: Any, parent: int) -> Any:
+    """The next grant or turn from the importing process; None when it says stop or is gone."""
     while True:
         try:
-            turn: Grant | None = down.get(timeout=1.0)
-            return turn
+            return down.get(timeout=1.0)
         except queue.Empty:
             if os.getppid() != parent:
                 return None

@@ -44,9 +44,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from govtrust.core.audit import log_change
-from govtrust.core.ingest import parallel
+from govtrust.core.ingest import parallel, stagingfile
+from govtrust.core.ingest.bulk import chunked
 from govtrust.core.ingest.kinds import CellError, ImportKind, Staged, get_kind, suppliers
 from govtrust.core.ingest.readers import RefusedFile, Source, open_source
+from govtrust.core.ingest.stagingfile import StagingFile
 from govtrust.core.masking import mask_id_number
 from govtrust.core.models import ImportBatch, ImportRowError, ObjectChange, StagedRow
 from govtrust.core.validators import normalise_code
@@ -65,11 +67,16 @@ def ingest_root() -> Path:
     return Path(settings.VAR_DIR) / "ingest"
 
 
+def batch_dir(batch: ImportBatch) -> Path:
+    """The batch's own directory: its submitted file and, while it is staged, its staging file."""
+    return ingest_root() / batch.number
+
+
 def source_path(batch: ImportBatch) -> Path:
     """Where the submitted file of a batch is kept (it is the evidence of what the supplier sent)."""
     suffix = Path(batch.file_name).suffix.lower()
     suffix = suffix if suffix.isascii() and len(suffix) <= 8 else ""
-    return ingest_root() / batch.number / f"source{suffix}"
+    return batch_dir(batch) / f"source{suffix}"
 
 
 @dataclass(frozen=True)
@@ -267,6 +274,9 @@ def _run(batch: ImportBatch, kind: ImportKind, progress: Progress | None) -> Non
     if not path.exists():
         raise RefusedFile(_("找不到上传的文件"))
     source = open_source(path, batch.file_name, kind)
+    if batch.status == ImportBatch.Status.STAGED and not _staged_intact(batch, kind, _existing_staging(batch, kind)):
+        # Staged, but not all its rows are there (its staging file lost or damaged): stage it again.
+        _restage_from_start(batch, kind)
     if batch.status != ImportBatch.Status.STAGED:
         claimed = ImportBatch.objects.filter(
             pk=batch.pk,
@@ -355,9 +365,10 @@ class _SeenKeys:
     collision never rejects a good row.
     """
 
-    def __init__(self, batch: ImportBatch, kind: ImportKind) -> None:
+    def __init__(self, batch: ImportBatch, kind: ImportKind, staging: StagingFile | None) -> None:
         self.batch = batch
         self.tables = [StagedRow, *([kind.staging_model] if kind.staging_model else [])]
+        self.staging = staging
         self.first: dict[int, int] = {}
         self.collided: dict[str, int] = {}
         self.pending: dict[int, str] = {}  # row -> key, for rows of the chunk not yet committed
@@ -369,6 +380,10 @@ class _SeenKeys:
                 earlier = self.first.get(hash(key))
                 if earlier is None or row_number < earlier:
                     self.first[hash(key)] = row_number
+        for row_number, key in self.staging.keys() if self.staging is not None else ():
+            earlier = self.first.get(hash(key))
+            if earlier is None or row_number < earlier:
+                self.first[hash(key)] = row_number
 
     def forget_through(self, row_number: int) -> None:
         """Rows up to `row_number` are committed: their keys are read back from the database from now on."""
@@ -382,6 +397,8 @@ class _SeenKeys:
             key = rows.first()
             if key is not None:
                 return str(key)
+        if self.staging is not None:
+            return self.staging.key_of(row_number) or ""
         return ""
 
     def first_row(self, key: str, row_number: int) -> int | None:
@@ -404,36 +421,108 @@ class _SeenKeys:
 def _stage(batch: ImportBatch, kind: ImportKind, source: Source, progress: Progress | None) -> None:
     size = chunk_rows()
     kind.begin(batch)
+    staging = _staging_for_run(batch, kind)
     resume_after = batch.last_chunk_row
-    seen = _SeenKeys(batch, kind)
+    seen = _SeenKeys(batch, kind, staging)
     if resume_after:
         seen.load_committed()
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
     file_size = max(1, batch.file_size)
-    writer = _ChunkWriter(batch, kind, seen)
+    writer = _ChunkWriter(batch, kind, seen, staging)
     # Typed rows are ranked 1, 2, … in row order across runs (`TypedStagedRow.seq`).
-    typed_before = kind.staging_model.objects.filter(batch=batch).count() if kind.staging_model and resume_after else 0
+    typed_before = _typed_staged_count(batch, kind, staging) if resume_after else 0
     # What exists now (Django, the kind's caches) outlives staging: the cyclic garbage collector need not walk it
     # again and again while a million rows' objects come and go (frozen only for the staging; a worker lives on).
     gc.freeze()
     try:
-        if parallel.can_split(kind, source):
-            writer.close()
-            _stage_in_parts(batch, kind, source, progress, seen, resume_after, dumps, file_size, size, typed_before)
-        else:
-            _stage_rows(batch, kind, source, progress, seen, writer, resume_after, dumps, file_size, size, typed_before)
-    except BaseException:
-        writer.close(raise_errors=False)  # the reader's or validator's error is the one to report
-        raise
+        try:
+            if parallel.can_split(kind, source):
+                writer.close()
+                _stage_in_parts(
+                    batch, kind, source, progress, seen, staging, resume_after, dumps, file_size, size, typed_before
+                )
+            else:
+                _stage_rows(
+                    batch, kind, source, progress, seen, writer, resume_after, dumps, file_size, size, typed_before
+                )
+        except BaseException:
+            writer.close(raise_errors=False)  # the reader's or validator's error is the one to report
+            raise
+        finally:
+            gc.unfreeze()
+        writer.close()
     finally:
-        gc.unfreeze()
-    writer.close()
+        if staging is not None:
+            staging.close()  # after the writer thread's last chunk: that thread's connection is closed here too
     changed = ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.STAGING).update(
         status=ImportBatch.Status.STAGED
     )
     if not changed:
         raise _Superseded
     batch.status = ImportBatch.Status.STAGED
+
+
+def _existing_staging(batch: ImportBatch, kind: ImportKind) -> StagingFile | None:
+    return StagingFile.existing(batch_dir(batch), kind.staging_model)
+
+
+def _staging_for_run(batch: ImportBatch, kind: ImportKind) -> StagingFile | None:
+    """Where this run stages typed rows: the batch's staging file when it resumes with one, a new file when it
+    starts and `stagingfile.wanted`, else (None) the kind's table in the database. A resumed batch whose staged
+    rows are not all there any more (a damaged or lost file) starts again from its first row."""
+    if batch.last_chunk_row:
+        staging = _existing_staging(batch, kind)
+        if _staged_intact(batch, kind, staging, trim=True):
+            return staging
+        _restage_from_start(batch, kind)
+    model = kind.staging_model
+    return StagingFile.create(batch_dir(batch), model) if stagingfile.wanted(model) else None
+
+
+def _typed_staged_count(batch: ImportBatch, kind: ImportKind, staging: StagingFile | None) -> int:
+    if staging is not None:
+        return staging.count()
+    return kind.staging_model.objects.filter(batch_id=batch.pk).count() if kind.staging_model else 0
+
+
+def _staged_intact(batch: ImportBatch, kind: ImportKind, staging: StagingFile | None, *, trim: bool = False) -> bool:
+    """Whether the batch's staged rows are exactly its valid rows counted so far. `trim`: first cut off rows the
+    staging file holds past `last_chunk_row` (committed there by a run that died before its counters were)."""
+    staged = StagedRow.objects.filter(batch_id=batch.pk).count()
+    if kind.staging_model is not None:
+        staged += kind.staging_model.objects.filter(batch_id=batch.pk).count()
+    if staging is not None:
+        if not staging.intact():
+            return False
+        if trim:
+            staging.trim_after(batch.last_chunk_row)
+        staged += staging.count()
+    return staged == batch.rows_valid
+
+
+def _restage_from_start(batch: ImportBatch, kind: ImportKind) -> None:
+    """Forget what the batch has staged and counted, so that it is staged again from its first row."""
+    logger.warning("import batch %s: its staged rows are not all there; staging it again from the start", batch.number)
+    with transaction.atomic():
+        moved = ImportBatch.objects.filter(
+            pk=batch.pk, status=batch.status, last_chunk_row=batch.last_chunk_row
+        ).update(
+            status=ImportBatch.Status.STAGING,
+            last_chunk_row=0,
+            rows_total=0,
+            rows_valid=0,
+            rows_rejected=0,
+            updated_at=timezone.now(),
+        )
+        if not moved:
+            raise _Superseded
+        _delete_staged(batch)
+        ImportRowError.objects.filter(batch_id=batch.pk).delete()
+    staging = _existing_staging(batch, kind)
+    if staging is not None:
+        staging.remove()
+    batch.status = ImportBatch.Status.STAGING
+    batch.last_chunk_row = batch.rows_total = batch.rows_valid = batch.rows_rejected = 0
 
 
 class _ChunkWriter:
@@ -446,8 +535,8 @@ class _ChunkWriter:
     (a test's, or a service's) and never on an in-memory SQLite database; otherwise chunks commit inline.
     """
 
-    def __init__(self, batch: ImportBatch, kind: ImportKind, seen: _SeenKeys) -> None:
-        self.batch, self.kind, self.seen = batch, kind, seen
+    def __init__(self, batch: ImportBatch, kind: ImportKind, seen: _SeenKeys, staging: StagingFile | None) -> None:
+        self.batch, self.kind, self.seen, self.staging = batch, kind, seen, staging
         self.pool: ThreadPoolExecutor | None = None
         self.future: Future[None] | None = None
         self.in_flight_last_row = 0
@@ -466,11 +555,11 @@ class _ChunkWriter:
     def submit(self, chunk: _Chunk) -> None:
         self.wait()
         if self.pool is None:
-            _commit_chunk(self.batch, self.kind, chunk)
+            _commit_chunk(self.batch, self.kind, chunk, self.staging)
             self.seen.forget_through(chunk.last_row)
         else:
             self.in_flight_last_row = chunk.last_row
-            self.future = self.pool.submit(_commit_chunk_in_thread, self.batch, self.kind, chunk)
+            self.future = self.pool.submit(_commit_chunk_in_thread, self.batch, self.kind, chunk, self.staging)
 
     def close(self, *, raise_errors: bool = True) -> None:
         if self.pool is None:
@@ -555,6 +644,7 @@ def _stage_in_parts(
     source: Source,
     progress: Progress | None,
     seen: _SeenKeys,
+    staging: StagingFile | None,
     resume_after: int,
     dumps: Callable[[Any], str],
     file_size: int,
@@ -575,18 +665,22 @@ def _stage_in_parts(
                 duplicates[row_number] = earlier
             elif is_typed:
                 typed += 1
-        turn = parallel.Grant(index, duplicates, ranks[0], batch.last_chunk_row)
+        granted = parallel.Grant(index, duplicates, ranks[0])
         ranks[0] += typed
-        return turn
+        return granted
 
-    def commit(validated: list[parallel.Validated], turn: parallel.Grant) -> parallel.Committed:
+    def stage(validated: list[parallel.Validated], granted: parallel.Grant) -> _Chunk:
         def earlier_row(_key: str, row_number: int) -> int | None:
-            return turn.duplicates.get(row_number)  # found in file order by `grant`
+            return granted.duplicates.get(row_number)  # found in file order by `grant`
 
-        chunk, _last = _chunk_of(batch, kind, validated, earlier_row, turn.seq_before, dumps)
+        chunk, _last = _chunk_of(batch, kind, validated, earlier_row, granted.seq_before, dumps)
+        _write_staging_file(kind, chunk, staging)  # before its turn: the file is keyed by row number
+        return chunk
+
+    def commit(chunk: _Chunk, turn: parallel.Turn) -> parallel.Committed:
         batch.last_chunk_row = turn.last_row  # this process's copy: what the commit must find
         try:
-            _commit_chunk_in_thread(batch, kind, chunk)
+            _commit_chunk_in_thread(batch, kind, chunk, None)
         except _Superseded:
             raise parallel.Superseded from None
         return parallel.Committed(chunk.total, chunk.valid, chunk.rejected, chunk.last_row)
@@ -600,7 +694,9 @@ def _stage_in_parts(
         _report_staging(batch, progress, None, file_size, read)
 
     try:
-        parallel.staged_in_parts(kind, source, size, resume_after, grant=grant, commit=commit, committed=committed)
+        parallel.staged_in_parts(
+            kind, source, size, resume_after, grant=grant, stage=stage, commit=commit, committed=committed
+        )
     except parallel.Superseded:
         raise _Superseded from None
 
@@ -667,15 +763,25 @@ def _zeroing_freed_pages(*, on: bool) -> Iterator[None]:
 STAGING_WAL_AUTOCHECKPOINT = 8192
 
 
-def _commit_chunk_in_thread(batch: ImportBatch, kind: ImportKind, chunk: _Chunk) -> None:
+def _commit_chunk_in_thread(batch: ImportBatch, kind: ImportKind, chunk: _Chunk, staging: StagingFile | None) -> None:
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute(f"PRAGMA wal_autocheckpoint = {STAGING_WAL_AUTOCHECKPOINT}")
-    _commit_chunk(batch, kind, chunk)
+    _commit_chunk(batch, kind, chunk, staging)
 
 
-def _commit_chunk(batch: ImportBatch, kind: ImportKind, chunk: _Chunk) -> None:
-    """One transaction: the batch counters move on (only from where this runner left them), then the rows."""
+def _write_staging_file(kind: ImportKind, chunk: _Chunk, staging: StagingFile | None) -> None:
+    """Commit the chunk's typed rows to the batch's staging file, if it has one (then they are not written again)."""
+    if staging is not None and chunk.typed:
+        staging.append(("seq", *kind.staging_columns), chunk.typed)
+        chunk.typed = []
+
+
+def _commit_chunk(batch: ImportBatch, kind: ImportKind, chunk: _Chunk, staging: StagingFile | None) -> None:
+    """One transaction: the batch counters move on (only from where this runner left them), then the rows. Typed
+    rows going to a staging file are committed there first (a run that dies between the two leaves rows past
+    `last_chunk_row` in the file, which the next run cuts off)."""
+    _write_staging_file(kind, chunk, staging)
     with transaction.atomic():
         moved = ImportBatch.objects.filter(
             pk=batch.pk, status=ImportBatch.Status.STAGING, last_chunk_row=batch.last_chunk_row
@@ -743,6 +849,30 @@ def _summary(batch: ImportBatch) -> dict[str, Any]:
 
 
 def _publish(batch: ImportBatch, kind: ImportKind) -> None:
+    staging = _existing_staging(batch, kind)
+    if staging is not None and connection.in_atomic_block:
+        # Inside a caller's transaction SQLite refuses ATTACH: the rows are copied into the kind's table instead.
+        _copy_into_database(kind, staging)
+        staging = None
+    if kind.staging_model is not None:
+        batch.typed_staging_table = stagingfile.qualified_table(kind.staging_model, staging)
+    with stagingfile.attached(staging):
+        _publish_in_transaction(batch, kind)
+    if staging is not None:
+        staging.remove()
+
+
+def _copy_into_database(kind: ImportKind, staging: StagingFile) -> None:
+    columns = staging.columns()
+    table, names = _stage_columns(kind.staging_model, tuple(columns[3:]))
+    placeholders = ", ".join(["%s"] * len(columns))
+    with connection.cursor() as cursor:
+        for rows in chunked(staging.rows(), CHUNK_ROWS_MAX):
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", rows)  # noqa: S608
+    transaction.on_commit(staging.remove)
+
+
+def _publish_in_transaction(batch: ImportBatch, kind: ImportKind) -> None:
     with transaction.atomic():
         claimed = ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.STAGED).update(
             status=ImportBatch.Status.PUBLISHING
@@ -778,6 +908,9 @@ def _finish_without_publishing(batch: ImportBatch, status: str, message: str, *,
         if not changed:
             return
         _delete_staged(batch)
+        staging = _existing_staging(batch, get_kind(batch.kind))
+        if staging is not None:
+            transaction.on_commit(staging.remove)
         if clear_errors:
             ImportRowError.objects.filter(batch_id=batch.pk).delete()
         batch.refresh_from_db()

@@ -59,6 +59,9 @@ class ImportBatch(models.Model):
 
     # Set (not stored) by `ingest_start` when it hands back an already published batch of the same file.
     duplicate: bool = False
+    # Set (not stored) during publication: the SQL name of the table holding the batch's typed staged rows — the
+    # kind's own table, or the same table in the batch's attached staging file (`core.ingest.stagingfile`).
+    typed_staging_table: str = ""
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -500,7 +500,7 @@ class RecordKind(ImportKind):
         counts = {"published": 0, "created": 0, "corrected": 0, "revoked": 0, "persons_created": 0,
                   "enterprises_created": 0, "legacy_code_rows": 0}  # fmt: skip
         subjects: dict[tuple[str, Any], Any] = {}
-        set_sql = _StagedSql(batch.pk, _stamp())
+        set_sql = _StagedSql(batch.pk, _stamp(), batch.typed_staging_table)
         set_result = self._publish_set_based(
             batch, set_sql, supplier=supplier, actor=actor, source=source, counts=counts
         )
@@ -592,7 +592,7 @@ class RecordKind(ImportKind):
                 )
                 rejected += 1
             if taken:
-                StagedRecord.objects.filter(batch_id=batch.pk, row_number__in=taken).delete()
+                sql.drop_rows(cursor, taken)
             cursor.execute(sql.count(where), [sql.batch_pk, *params])
             count, legacy, ranked, low, high, staged = (int(value or 0) for value in cursor.fetchone())
             counts["legacy_code_rows"] += legacy
@@ -628,7 +628,12 @@ class RecordKind(ImportKind):
         if not sql.leftovers:  # the set-based insert took every typed row
             return
         rows = StagedRecord.objects.filter(batch_id=sql.batch_pk)
-        if self.set_based:  # else every typed row is a leftover (a batch staged before the switch was turned off)
+        if sql.staged != sql.own:
+            # Staged in the batch's staging file: the leftovers (few) are copied into the kind's own table, read
+            # from there as below, and deleted from it with the batch's other staged rows.
+            with connection.cursor() as cursor:
+                cursor.execute(*sql.copy_leftovers(self.set_based))
+        elif self.set_based:  # else every typed row is a leftover (a batch staged before the switch was turned off)
             where, params = sql.taken(alias=sql.staged)
             rows = rows.extra(where=[f"NOT ({where})"], params=params)  # noqa: S610 (our own SQL, bound values)
         columns = ("row_number", "legacy", *services.STAGED_COLUMNS)
@@ -770,9 +775,11 @@ def _stamp() -> str:
 class _StagedSql:
     """The set-based publication's SQL over the typed staging table (`StagedRecord`); the same on both databases."""
 
-    def __init__(self, batch_pk: int, stamp: str) -> None:
+    def __init__(self, batch_pk: int, stamp: str, staged: str = "") -> None:
         qn = self.qn = connection.ops.quote_name
-        self.staged = qn(StagedRecord._meta.db_table)
+        self.own = qn(StagedRecord._meta.db_table)
+        # Where the batch's rows are: the kind's own table, or the same table in the batch's attached staging file.
+        self.staged = staged or self.own
         self.records = qn(CreditRecord._meta.db_table)
         self.batch_pk, self.stamp = batch_pk, stamp
         self.leftovers = True  # typed rows the set-based insert did not take (known once it has counted)
@@ -787,6 +794,26 @@ class _StagedSql:
         if self.ruled:  # integers from the database: safe to inline
             clause += f" AND {alias}.agency_id NOT IN ({', '.join(str(int(pk)) for pk in sorted(self.ruled))})"
         return clause, [self.batch_pk, self.stamp]
+
+    def drop_rows(self, cursor: Any, row_numbers: list[int]) -> None:
+        """Delete these staged rows (rejected at publication, in its transaction)."""
+        for group in chunked(row_numbers, 500):
+            marks = ", ".join(["%s"] * len(group))
+            cursor.execute(
+                f"DELETE FROM {self.staged} WHERE batch_id = %s AND row_number IN ({marks})",  # noqa: S608
+                [self.batch_pk, *group],
+            )
+
+    def copy_leftovers(self, set_based: bool) -> tuple[str, list[Any]]:
+        """INSERT into the kind's own table the staged rows the set-based insert did not take (all of them when it
+        is off): for a batch staged in a staging file."""
+        columns = ", ".join(self.qn(f.column) for f in StagedRecord._meta.concrete_fields if not f.primary_key)
+        where, params = self.taken() if set_based else ("1 = 0", [])
+        sql = (
+            f"INSERT INTO {self.own} ({columns}) SELECT {columns} FROM {self.staged} s "  # noqa: S608
+            f"WHERE s.batch_id = %s AND NOT ({where})"
+        )
+        return sql, [self.batch_pk, *params]
 
     def duplicates(self, where: str) -> str:
         return (
