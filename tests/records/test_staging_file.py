@@ -174,3 +174,31 @@ def test_the_staging_file_has_the_staging_tables_columns_keyed_by_row_number(tmp
     model = {f.column for f in StagedRecord._meta.concrete_fields if not f.primary_key}
     assert set(in_file) == model
     assert set(staging.columns()) == model
+
+
+def test_a_failed_publication_keeps_the_staging_file_for_the_next_run_and_restores_the_checkpointing(tmp_path):
+    batch = import_batch(tmp_path)
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_autocheckpoint")
+        before = cursor.fetchone()[0]
+        cursor.execute(
+            "CREATE TRIGGER refuse_records BEFORE INSERT ON records_creditrecord "
+            "BEGIN SELECT RAISE(ABORT, 'disk refused'); END"
+        )
+    with pytest.raises(Exception, match="disk refused"):
+        ingest_run(batch)
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.FAILED and CreditRecord.objects.count() == 0
+    assert staging_path(batch).exists()  # the staged rows stay for the next run
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA database_list")
+        assert [name for _seq, name, _file in cursor.fetchall()] == ["main"]  # detached
+        cursor.execute("PRAGMA wal_autocheckpoint")
+        assert cursor.fetchone()[0] == before
+        cursor.execute("DROP TRIGGER refuse_records")
+
+    batch = ingest_run(batch)
+    assert_published_once(batch)
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_autocheckpoint")
+        assert cursor.fetchone()[0] == before

@@ -856,10 +856,8 @@ def _publish(batch: ImportBatch, kind: ImportKind) -> None:
         staging = None
     if kind.staging_model is not None:
         batch.typed_staging_table = stagingfile.qualified_table(kind.staging_model, staging)
-    with stagingfile.attached(staging):
+    with stagingfile.attached_for_publication(staging):  # and unlinked after it
         _publish_in_transaction(batch, kind)
-    if staging is not None:
-        staging.remove()
 
 
 def _copy_into_database(kind: ImportKind, staging: StagingFile) -> None:

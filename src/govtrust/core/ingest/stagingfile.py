@@ -182,11 +182,18 @@ def qualified_table(model: Any, staging: StagingFile | None) -> str:
     return f"{qn(SCHEMA)}.{table}" if staging is not None else table
 
 
-class attached:  # noqa: N801 (used as a context manager, like contextlib's)
-    """The file attached to the platform's connection as `staging` for the block (outside any transaction)."""
+class attached_for_publication:  # noqa: N801 (a context manager, named as contextlib's are)
+    """The file attached to the platform's connection as `staging` for the publication's block, which must be
+    outside any transaction (SQLite refuses ATTACH inside one); after a block that succeeded, the file is unlinked.
+
+    The write-ahead log is checkpointed after that, not at the publication's COMMIT as SQLite would on its own
+    (`wal_autocheckpoint` is 0 for the block): until it is unlinked, the kernel keeps writing the staging file's
+    dirty pages back to disk, and that competed with the checkpoint's writes and fsyncs (a million rows: the
+    checkpoint took ≈ 4.4 s at COMMIT, ≈ 2.9 s after the unlink). PASSIVE: it never waits for readers."""
 
     def __init__(self, staging: StagingFile | None) -> None:
         self.staging = staging
+        self.autocheckpoint = 0
 
     def __enter__(self) -> StagingFile | None:
         if self.staging is None:
@@ -196,10 +203,19 @@ class attached:  # noqa: N801 (used as a context manager, like contextlib's)
             cursor.execute(f"ATTACH DATABASE %s AS {SCHEMA}", [str(self.staging.path)])
             cursor.execute(f"PRAGMA {SCHEMA}.synchronous = OFF")
             cursor.execute(f"PRAGMA {SCHEMA}.journal_mode = TRUNCATE")
+            cursor.execute("PRAGMA wal_autocheckpoint")
+            self.autocheckpoint = int(cursor.fetchone()[0])
+            cursor.execute("PRAGMA wal_autocheckpoint = 0")
         return self.staging
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, *exc: object) -> None:
         if self.staging is None:
             return
         with connection.cursor() as cursor:
             cursor.execute(f"DETACH DATABASE {SCHEMA}")
+            try:
+                if exc_type is None:
+                    self.staging.remove()
+                    cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            finally:
+                cursor.execute(f"PRAGMA wal_autocheckpoint = {self.autocheckpoint}")
