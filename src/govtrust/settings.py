@@ -235,6 +235,9 @@ GOVTRUST_INGEST_PARALLEL = envint("GOVTRUST_INGEST_PARALLEL", 1) == 1
 # A CSV file of such a kind is staged by two forked processes that validate and write alternate chunks
 # (core.ingest.parallel.staged_in_parts); 0: one validating child as above.
 GOVTRUST_INGEST_SPLIT = envint("GOVTRUST_INGEST_SPLIT", 1) == 1
+# On SQLite, stage an import's typed rows in a database file of the batch's own, attached at publication and unlinked
+# after it (core.ingest.stagingfile); 0 stages them in the kind's table in the platform's database.
+GOVTRUST_INGEST_STAGING_FILE = envint("GOVTRUST_INGEST_STAGING_FILE", 1) == 1
 
 # --- Mail -----------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("GOVTRUST_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

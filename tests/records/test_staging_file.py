@@ -7,6 +7,7 @@ SQLite only (staging files are SQLite's), transactional: the file is used only f
 from __future__ import annotations
 
 import contextlib
+import datetime
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -202,3 +203,22 @@ def test_a_failed_publication_keeps_the_staging_file_for_the_next_run_and_restor
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA wal_autocheckpoint")
         assert cursor.fetchone()[0] == before
+
+
+def test_the_sweep_removes_staging_files_of_finished_batches_only(tmp_path):
+    from govtrust.core.sweeps import ingest_staging_files
+
+    published = import_batch(tmp_path)
+    with pytest.raises(Stop):  # staged, not yet published: keeps its file
+        ingest_run(published, progress=stop_when(lambda _done, message: message == "正在入库"))
+    waiting = ImportBatch.objects.get(pk=published.pk)
+    assert ingest_staging_files(datetime.date(2026, 11, 27)) == {"removed": 0}
+    assert staging_path(waiting).exists()
+    # As a process that died between its publication's commit and the unlink would leave it.
+    kept = staging_path(waiting).read_bytes()
+    published = ingest_run(waiting)
+    assert published.status == ImportBatch.Status.PUBLISHED and not staging_path(published).exists()
+    staging_path(published).write_bytes(kept)
+    assert ingest_staging_files(datetime.date(2026, 11, 27)) == {"removed": 1}
+    assert not staging_path(published).exists()
+    assert ingest_staging_files(datetime.date(2026, 11, 27)) == {"removed": 0}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 from govtrust.core import audit, events
+from govtrust.core.ingest.services import remove_finished_staging_files
 from govtrust.core.sweep import sweep_step
 
 
@@ -14,6 +15,13 @@ def redeliver_events(run_date: datetime.date) -> dict[str, int]:
     delivered = events.deliver_pending()
     remaining = events.OutboxEvent.objects.filter(delivered_at__isnull=True).count()
     return {"delivered": delivered, "undelivered": remaining}
+
+
+@sweep_step("ingest.staging_files", order=20)
+def ingest_staging_files(run_date: datetime.date) -> dict[str, int]:
+    """Remove staging files of finished import batches (a process that died between its publication's commit and
+    the unlink leaves one; an unfinished batch keeps its file for the next run)."""
+    return {"removed": remove_finished_staging_files()}
 
 
 @sweep_step("audit.checkpoint", order=900)

@@ -860,6 +860,20 @@ def _publish(batch: ImportBatch, kind: ImportKind) -> None:
         _publish_in_transaction(batch, kind)
 
 
+def remove_finished_staging_files() -> int:
+    """Unlink the staging files of finished batches (published, rejected or refused); how many were removed."""
+    root = ingest_root()
+    numbers = [path.parent.name for path in root.glob(f"*/{stagingfile.FILE_NAME}")] if root.exists() else []
+    removed = 0
+    finished = ImportBatch.objects.filter(number__in=numbers, status__in=ImportBatch.FINISHED)
+    for batch in finished.only("number", "kind"):
+        staging = StagingFile.existing(batch_dir(batch), get_kind(batch.kind).staging_model)
+        if staging is not None:
+            staging.remove()
+            removed += 1
+    return removed
+
+
 def _copy_into_database(kind: ImportKind, staging: StagingFile) -> None:
     columns = staging.columns()
     table, names = _stage_columns(kind.staging_model, tuple(columns[3:]))

@@ -593,8 +593,10 @@ class RecordKind(ImportKind):
                 rejected += 1
             if taken:
                 sql.drop_rows(cursor, taken)
-            cursor.execute(sql.count(where), [sql.batch_pk, *params])
-            count, legacy, ranked, low, high, staged = (int(value or 0) for value in cursor.fetchone())
+            cursor.execute(sql.count(where), [sql.batch_pk, *_COUNTED_STATUSES, *params])
+            count, legacy, ranked, low, high, staged, *by_status = (int(value or 0) for value in cursor.fetchone())
+            statuses = dict(zip(_COUNTED_STATUSES, by_status, strict=True))
+            statuses["other"] = count - sum(by_status)
             counts["legacy_code_rows"] += legacy
             sql.leftovers = staged > count
             # The taken rows' ranks at staging are 1 … count exactly (nothing dropped or left out): they are the
@@ -621,6 +623,7 @@ class RecordKind(ImportKind):
                 source=source,
                 count=count,
                 insert_select=insert_select,
+                statuses=statuses,
                 rejected_rows=rejected,
             )
 
@@ -823,10 +826,13 @@ class _StagedSql:
 
     def count(self, where: str) -> str:
         """Over the taken rows: how many, how many legacy codes, how many ranked (`seq`), the lowest and highest
-        rank; and how many typed rows the batch has staged in all (the first parameter is the batch)."""
+        rank; how many typed rows the batch has staged in all (the first parameter is the batch); how many taken rows
+        have each status of `_COUNTED_STATUSES` (the next parameters)."""
+        by_status = ", ".join(["SUM(CASE WHEN s.status = %s THEN 1 ELSE 0 END)"] * len(_COUNTED_STATUSES))
         return (
             "SELECT COUNT(*), SUM(CASE WHEN s.legacy THEN 1 ELSE 0 END), COUNT(s.seq), MIN(s.seq), MAX(s.seq), "  # noqa: S608
-            f"(SELECT COUNT(*) FROM {self.staged} a WHERE a.batch_id = %s) FROM {self.staged} s WHERE {where}"
+            f"(SELECT COUNT(*) FROM {self.staged} a WHERE a.batch_id = %s), {by_status} "
+            f"FROM {self.staged} s WHERE {where}"
         )
 
     def insert(
@@ -897,6 +903,9 @@ def _publication_cache(rows: int) -> Iterator[None]:
 def _subject_key(ref: list[Any]) -> tuple[str, Any]:
     return (ref[0], ref[1])
 
+
+# The statuses a set-based publication counts (`record_bulk_insert_select` reports them).
+_COUNTED_STATUSES = (RecordStatus.IN_FORCE.value, RecordStatus.RECEIVED.value, RecordStatus.PUBLICITY_ENDED.value)
 
 # The staged columns holding dates (positions in `services.STAGED_COLUMNS`).
 _STAGED_DATES = tuple(
