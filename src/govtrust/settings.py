@@ -238,6 +238,8 @@ GOVTRUST_INGEST_SPLIT = envint("GOVTRUST_INGEST_SPLIT", 1) == 1
 # On SQLite, stage an import's typed rows in a database file of the batch's own, attached at publication and unlinked
 # after it (core.ingest.stagingfile); 0 stages them in the kind's table in the platform's database.
 GOVTRUST_INGEST_STAGING_FILE = envint("GOVTRUST_INGEST_STAGING_FILE", 1) == 1
+# How long a second runner of a batch waits for the first to finish staging before it stops (core.ingest.services).
+GOVTRUST_INGEST_LOCK_WAIT_S = envint("GOVTRUST_INGEST_LOCK_WAIT_S", 60)
 
 # --- Mail -----------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("GOVTRUST_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

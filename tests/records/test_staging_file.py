@@ -9,12 +9,13 @@ from __future__ import annotations
 import contextlib
 import datetime
 import sqlite3
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from registry.builders import SYSTEM, add_agency, make_region, make_uscc
 
 from govtrust.core.ingest.services import batch_dir, ingest_run, ingest_start
@@ -222,3 +223,27 @@ def test_the_sweep_removes_staging_files_of_finished_batches_only(tmp_path):
     assert ingest_staging_files(datetime.date(2026, 11, 27)) == {"removed": 1}
     assert not staging_path(published).exists()
     assert ingest_staging_files(datetime.date(2026, 11, 27)) == {"removed": 0}
+
+
+def test_a_second_runner_of_a_batch_being_staged_stops_and_takes_nothing_from_the_first(tmp_path, settings):
+    settings.GOVTRUST_INGEST_LOCK_WAIT_S = 0.5
+    batch = import_batch(tmp_path)
+    second: dict[str, ImportBatch] = {}
+
+    def run_again() -> None:  # a second delivery of the job, in another thread (its own database connection)
+        try:
+            second["batch"] = ingest_run(ImportBatch.objects.get(pk=batch.pk))
+        finally:
+            connections.close_all()
+
+    def meanwhile(done: int, total: int | None, message: str) -> None:
+        # The first runner is between chunks; its staging processes may hold granted chunks' rows in the file,
+        # not yet counted — which a second runner resuming the batch would cut off.
+        if done >= 14 and not second:
+            thread = threading.Thread(target=run_again)
+            thread.start()
+            thread.join()
+
+    batch = ingest_run(batch, progress=meanwhile)
+    assert second["batch"].status == ImportBatch.Status.STAGING  # it stopped, superseded, and left the batch alone
+    assert_published_once(batch)

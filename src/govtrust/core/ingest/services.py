@@ -22,12 +22,14 @@ from __future__ import annotations
 import contextlib
 import copy
 import datetime
+import fcntl
 import gc
 import hashlib
 import json
 import logging
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -419,6 +421,44 @@ class _SeenKeys:
 
 
 def _stage(batch: ImportBatch, kind: ImportKind, source: Source, progress: Progress | None) -> None:
+    with _staging_lock(batch):
+        _stage_locked(batch, kind, source, progress)
+
+
+@contextlib.contextmanager
+def _staging_lock(batch: ImportBatch) -> Iterator[None]:
+    """One runner at a time stages a batch (an exclusive `flock` on VAR_DIR/ingest/<batch>/staging.lock).
+
+    The counters' conditional UPDATE alone no longer suffices once rows go to a staging file before their counters:
+    a second runner would cut off the first one's uncounted rows (`trim_after`) or start the file afresh. A runner
+    that cannot take the lock within `GOVTRUST_INGEST_LOCK_WAIT_S` stops as superseded; one that takes it after
+    another runner moved the batch on stops too. Waiting, not failing at once: the forked staging processes of a
+    killed run hold the lock (they share its open file) until they notice, within about a second. The staging
+    processes inherit the lock; it goes with the last of them."""
+    path = batch_dir(batch) / "staging.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as handle:
+        deadline = time.monotonic() + float(getattr(settings, "GOVTRUST_INGEST_LOCK_WAIT_S", 60))
+        while True:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise _Superseded from None
+                time.sleep(0.1)
+        try:
+            still_ours = ImportBatch.objects.filter(
+                pk=batch.pk, status=ImportBatch.Status.STAGING, last_chunk_row=batch.last_chunk_row
+            ).exists()
+            if not still_ours:
+                raise _Superseded
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _stage_locked(batch: ImportBatch, kind: ImportKind, source: Source, progress: Progress | None) -> None:
     size = chunk_rows()
     kind.begin(batch)
     staging = _staging_for_run(batch, kind)
