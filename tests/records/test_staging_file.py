@@ -170,6 +170,7 @@ def test_the_staging_file_has_the_staging_tables_columns_keyed_by_row_number(tmp
     staging = StagingFile.create(tmp_path, StagedRecord)
     with sqlite3_connection(staging.path) as db:
         info = db.execute("PRAGMA table_info(records_stagedrecord)").fetchall()
+        assert db.execute("PRAGMA page_size").fetchone()[0] == 65536  # appended once, read through once
     staging.close()
     in_file = {name: (kind.lower(), bool(notnull), bool(pk)) for _cid, name, kind, notnull, _default, pk in info}
     assert in_file["row_number"] == ("integer", True, True)

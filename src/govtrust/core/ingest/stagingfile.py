@@ -77,7 +77,6 @@ class StagingFile:
         db = staging._db()
         db.execute(f"PRAGMA page_size = {PAGE_SIZE}")
         db.execute(staging.create_table_sql())
-        db.commit()
         return staging
 
     @classmethod
