@@ -376,16 +376,18 @@ class _SeenKeys:
         self.pending: dict[int, str] = {}  # row -> key, for rows of the chunk not yet committed
 
     def load_committed(self) -> None:
-        for table in self.tables:
-            rows = table.objects.filter(batch=self.batch).exclude(natural_key="").order_by("row_number")
-            for row_number, key in rows.values_list("row_number", "natural_key").iterator(chunk_size=5000):
-                earlier = self.first.get(hash(key))
-                if earlier is None or row_number < earlier:
-                    self.first[hash(key)] = row_number
-        for row_number, key in self.staging.keys() if self.staging is not None else ():
+        for row_number, key in self._committed_keys():
             earlier = self.first.get(hash(key))
             if earlier is None or row_number < earlier:
                 self.first[hash(key)] = row_number
+
+    def _committed_keys(self) -> Iterator[tuple[int, str]]:
+        """(row number, natural key) of the staged rows with a key: the database's staging tables, then the file."""
+        for table in self.tables:
+            rows = table.objects.filter(batch=self.batch).exclude(natural_key="").order_by("row_number")
+            yield from rows.values_list("row_number", "natural_key").iterator(chunk_size=5000)
+        if self.staging is not None:
+            yield from self.staging.keys()
 
     def forget_through(self, row_number: int) -> None:
         """Rows up to `row_number` are committed: their keys are read back from the database from now on."""
@@ -458,19 +460,45 @@ def _staging_lock(batch: ImportBatch) -> Iterator[None]:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
+@dataclass
+class _StagingRun:
+    """What one run's staging works with, for the inline and the split staging alike."""
+
+    batch: ImportBatch
+    kind: ImportKind
+    source: Source
+    progress: Progress | None
+    seen: _SeenKeys
+    staging: StagingFile | None  # the batch's staging file, or None: typed rows go to the kind's table
+    resume_after: int  # the last row committed by an earlier run
+    typed_seq: int  # the rank of the last typed row staged by an earlier run (`TypedStagedRow.seq`)
+    size: int = field(default_factory=chunk_rows)
+    dumps: Callable[[Any], str] = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+
+    def report(self, total: int | None, read: int) -> None:
+        """Progress after a committed chunk: rows so far of `total`, estimated from `read` bytes when unknown."""
+        if not self.progress:
+            return
+        done = self.batch.rows_total
+        if total is None:  # CSV / JSON Lines: estimate from how far into the file the reader is
+            total = max(done, done * max(1, self.batch.file_size) // read) if read else None
+        self.progress(done, total, _("已校验 %(n)d 行") % {"n": done})
+
+
 def _stage_locked(batch: ImportBatch, kind: ImportKind, source: Source, progress: Progress | None) -> None:
-    size = chunk_rows()
     kind.begin(batch)
     staging = _staging_for_run(batch, kind)
     resume_after = batch.last_chunk_row
     seen = _SeenKeys(batch, kind, staging)
     if resume_after:
         seen.load_committed()
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
-    file_size = max(1, batch.file_size)
-    writer = _ChunkWriter(batch, kind, seen, staging)
     # Typed rows are ranked 1, 2, … in row order across runs (`TypedStagedRow.seq`).
     typed_before = _typed_staged_count(batch, kind, staging) if resume_after else 0
+    run = _StagingRun(
+        batch=batch, kind=kind, source=source, progress=progress, seen=seen, staging=staging,
+        resume_after=resume_after, typed_seq=typed_before,
+    )  # fmt: skip
+    writer = _ChunkWriter(batch, kind, seen, staging)
     # What exists now (Django, the kind's caches) outlives staging: the cyclic garbage collector need not walk it
     # again and again while a million rows' objects come and go (frozen only for the staging; a worker lives on).
     gc.freeze()
@@ -478,13 +506,9 @@ def _stage_locked(batch: ImportBatch, kind: ImportKind, source: Source, progress
         try:
             if parallel.can_split(kind, source):
                 writer.close()
-                _stage_in_parts(
-                    batch, kind, source, progress, seen, staging, resume_after, dumps, file_size, size, typed_before
-                )
+                _stage_in_parts(run)
             else:
-                _stage_rows(
-                    batch, kind, source, progress, seen, writer, resume_after, dumps, file_size, size, typed_before
-                )
+                _stage_rows(run, writer)
         except BaseException:
             writer.close(raise_errors=False)  # the reader's or validator's error is the one to report
             raise
@@ -616,24 +640,13 @@ class _ChunkWriter:
             self.pool = None
 
 
-def _stage_rows(
-    batch: ImportBatch,
-    kind: ImportKind,
-    source: Source,
-    progress: Progress | None,
-    seen: _SeenKeys,
-    writer: _ChunkWriter,
-    resume_after: int,
-    dumps: Callable[[Any], str],
-    file_size: int,
-    size: int,
-    typed_seq: int,
-) -> None:
-    for rows, read in parallel.validated_chunks(kind, source, size, resume_after):
-        chunk, typed_seq = _chunk_of(batch, kind, rows, seen.first_row, typed_seq, dumps)
+def _stage_rows(run: _StagingRun, writer: _ChunkWriter) -> None:
+    typed_seq = run.typed_seq
+    for rows, read in parallel.validated_chunks(run.kind, run.source, run.size, run.resume_after):
+        chunk, typed_seq = _chunk_of(run.batch, run.kind, rows, run.seen.first_row, typed_seq, run.dumps)
         writer.submit(chunk)
         # The counters of the chunks committed so far (the writer may still be on this one).
-        _report_staging(batch, progress, source.total_rows, file_size, read)
+        run.report(run.source.total_rows, read)
 
 
 def _chunk_of(
@@ -667,34 +680,12 @@ def _chunk_of(
     return chunk, typed_seq
 
 
-def _report_staging(
-    batch: ImportBatch, progress: Progress | None, total: int | None, file_size: int, read: int
-) -> None:
-    if not progress:
-        return
-    done = batch.rows_total
-    if total is None:  # CSV / JSON Lines: estimate from how far into the file the reader is
-        total = max(done, done * file_size // read) if read else None
-    progress(done, total, _("已校验 %(n)d 行") % {"n": done})
-
-
-def _stage_in_parts(
-    batch: ImportBatch,
-    kind: ImportKind,
-    source: Source,
-    progress: Progress | None,
-    seen: _SeenKeys,
-    staging: StagingFile | None,
-    resume_after: int,
-    dumps: Callable[[Any], str],
-    file_size: int,
-    size: int,
-    typed_seq: int,
-) -> None:
+def _stage_in_parts(run: _StagingRun) -> None:
     """`_stage_rows` split over two processes (`parallel.staged_in_parts`): they validate and commit alternate
     chunks; here the keys are de-duplicated in file order and each chunk gets its turn, its duplicates and its ranks.
     The staged rows, errors and counters are those of `_stage_rows` (tests/records/test_formats_parallel.py)."""
-    ranks = [typed_seq]
+    batch, kind, seen = run.batch, run.kind, run.seen
+    ranks = [run.typed_seq]
 
     def grant(index: int, keys: parallel.ChunkKeys) -> parallel.Grant:
         duplicates: dict[int, int] = {}
@@ -713,8 +704,8 @@ def _stage_in_parts(
         def earlier_row(_key: str, row_number: int) -> int | None:
             return granted.duplicates.get(row_number)  # found in file order by `grant`
 
-        chunk, _last = _chunk_of(batch, kind, validated, earlier_row, granted.seq_before, dumps)
-        _write_staging_file(kind, chunk, staging)  # before its turn: the file is keyed by row number
+        chunk, _last = _chunk_of(batch, kind, validated, earlier_row, granted.seq_before, run.dumps)
+        _write_staging_file(kind, chunk, run.staging)  # before its turn: the file is keyed by row number
         return chunk
 
     def commit(chunk: _Chunk, turn: parallel.Turn) -> parallel.Committed:
@@ -731,11 +722,11 @@ def _stage_in_parts(
         batch.rows_valid += counters.valid
         batch.rows_rejected += counters.rejected
         seen.forget_through(counters.last_row)
-        _report_staging(batch, progress, None, file_size, read)
+        run.report(None, read)
 
     try:
         parallel.staged_in_parts(
-            kind, source, size, resume_after, grant=grant, stage=stage, commit=commit, committed=committed
+            kind, run.source, run.size, run.resume_after, grant=grant, stage=stage, commit=commit, committed=committed
         )
     except parallel.Superseded:
         raise _Superseded from None
@@ -813,7 +804,8 @@ def _commit_chunk_in_thread(batch: ImportBatch, kind: ImportKind, chunk: _Chunk,
 def _write_staging_file(kind: ImportKind, chunk: _Chunk, staging: StagingFile | None) -> None:
     """Commit the chunk's typed rows to the batch's staging file, if it has one (then they are not written again)."""
     if staging is not None and chunk.typed:
-        staging.append(("seq", *kind.staging_columns), chunk.typed)
+        _table, names = _stage_columns(kind.staging_model, ("seq", *kind.staging_columns))
+        staging.append(names, chunk.typed)
         chunk.typed = []
 
 
@@ -915,12 +907,10 @@ def remove_finished_staging_files() -> int:
 
 
 def _copy_into_database(kind: ImportKind, staging: StagingFile) -> None:
-    columns = staging.columns()
-    table, names = _stage_columns(kind.staging_model, tuple(columns[3:]))
-    placeholders = ", ".join(["%s"] * len(columns))
+    columns = tuple(staging.columns()[3:])  # after batch_id, row_number, natural_key
     with connection.cursor() as cursor:
         for rows in chunked(staging.rows(), CHUNK_ROWS_MAX):
-            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", rows)  # noqa: S608
+            _stage_write(cursor, kind.staging_model, columns, rows)
     transaction.on_commit(staging.remove)
 
 

@@ -124,12 +124,11 @@ class StagingFile:
         return db
 
     # --- rows -----------------------------------------------------------------------------------------------------
-    def append(self, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-        """Commit staged rows, (batch_id, row_number, natural_key, *columns) as for the table in the database."""
-        names = ["batch_id", "row_number", "natural_key", *(self.model._meta.get_field(c).column for c in columns)]
-        sql = 'INSERT INTO "{}" ({}) VALUES ({})'.format(  # noqa: S608 (our own table and column names)
-            self.table, ", ".join(f'"{n}"' for n in names), ", ".join(["?"] * len(names))
-        )
+    def append(self, names: str, rows: list[tuple[Any, ...]]) -> None:
+        """Commit staged rows into the columns `names` (quoted, comma-separated: the database table's, as
+        `services._stage_columns` gives them)."""
+        marks = ", ".join(["?"] * len(rows[0])) if rows else ""
+        sql = f'INSERT INTO "{self.table}" ({names}) VALUES ({marks})'  # noqa: S608 (our own table and column names)
         db = self._db()
         db.execute("BEGIN IMMEDIATE")
         try:
